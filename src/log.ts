@@ -1,0 +1,65 @@
+// Terminal output: colours (TTY only, never with NO_COLOR) and the one-line-per-response request log.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface Palette {
+  bold(text: string): string;
+  dim(text: string): string;
+  cyan(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  red(text: string): string;
+}
+
+function ansi(open: number, close: number): (text: string) => string {
+  return (text) => `\x1b[${open}m${text}\x1b[${close}m`;
+}
+
+const identity = (text: string): string => text;
+const PLAIN: Palette = { bold: identity, dim: identity, cyan: identity, green: identity, yellow: identity, red: identity };
+const COLOURED: Palette = {
+  bold: ansi(1, 22),
+  dim: ansi(2, 22),
+  cyan: ansi(36, 39),
+  green: ansi(32, 39),
+  yellow: ansi(33, 39),
+  red: ansi(31, 39),
+};
+
+/** Colour only for a terminal, and never when NO_COLOR is set to anything non-empty (no-color.org). */
+export function paletteFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Palette {
+  return stream.isTTY === true && !env.NO_COLOR ? COLOURED : PLAIN;
+}
+
+/** Control characters from a request never reach the terminal raw (no escape-sequence injection). */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function clock(date: Date): string {
+  return date.toTimeString().slice(0, 8);
+}
+
+function bodyBytes(req: IncomingMessage, res: ServerResponse): number {
+  if (req.method === 'HEAD' || res.statusCode === 304 || res.statusCode === 204) return 0;
+  return Number(res.getHeader('content-length') ?? 0);
+}
+
+/**
+ * Returns a listener to call at the start of each request; it writes one line when the response
+ * ends: time, method, path, status, body bytes, duration in ms (and "aborted" when the client left).
+ */
+export function requestLogger(write: (line: string) => void, palette: Palette) {
+  return function logRequest(req: IncomingMessage, res: ServerResponse): void {
+    const started = process.hrtime.bigint();
+    res.once('close', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const status = res.statusCode;
+      const colour = status >= 500 ? palette.red : status >= 400 ? palette.yellow : palette.green;
+      const aborted = res.writableFinished ? '' : ` ${palette.red('aborted')}`;
+      write(
+        `${palette.dim(clock(new Date()))} ${req.method} ${printable(req.url ?? '')} ${colour(String(status))} ` +
+          `${bodyBytes(req, res)} B ${ms.toFixed(1)} ms${aborted}\n`,
+      );
+    });
+  };
+}

@@ -1,0 +1,73 @@
+// Responses that are not files: tiny locked-down HTML pages for errors and redirects, OPTIONS, 405.
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+
+/** Methods this server implements; sent in `Allow` on OPTIONS and 405 (RFC 9110 §15.5.6). */
+export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+
+const USER_PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-cache',
+};
+const PAGE_HEADERS = { ...USER_PAGE_HEADERS, 'Content-Security-Policy': "default-src 'none'" };
+
+const pages = new Map<number, Buffer>();
+
+/** The built-in page for a status: fixed text only, nothing from the request becomes markup. */
+function builtInPage(status: number): Buffer {
+  let page = pages.get(status);
+  if (!page) {
+    const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+    page = Buffer.from(
+      `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><h1>${title}</h1></html>\n`,
+    );
+    pages.set(status, page);
+  }
+  return page;
+}
+
+function sendHtml(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer,
+): void {
+  res.writeHead(status, { ...headers, 'Content-Length': body.length });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** Sends a status with its built-in page; HEAD gets the same headers and no body. */
+export function sendPage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  extraHeaders: Record<string, string> = {},
+): void {
+  sendHtml(req, res, status, { ...PAGE_HEADERS, ...extraHeaders }, builtInPage(status));
+}
+
+/** A user-supplied page (the root's `404.html`): its own markup and assets, so no restrictive CSP. */
+export function sendUserPage(req: IncomingMessage, res: ServerResponse, status: number, body: Buffer): void {
+  sendHtml(req, res, status, USER_PAGE_HEADERS, body);
+}
+
+/** 301 to a path-only Location that the caller built with `locationFor`. */
+export function sendRedirect(req: IncomingMessage, res: ServerResponse, location: string): void {
+  sendPage(req, res, 301, { Location: location });
+}
+
+/**
+ * GET and HEAD go on to the pipeline (returns true). OPTIONS (including `OPTIONS *`) answers 204 with
+ * `Allow`; every other method answers 405 with the same `Allow`.
+ */
+export function acceptMethod(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, { Allow: ALLOWED_METHODS });
+    res.end();
+  } else {
+    sendPage(req, res, 405, { Allow: ALLOWED_METHODS });
+  }
+  return false;
+}
