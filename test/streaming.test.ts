@@ -1,0 +1,185 @@
+// Bodies: exact byte counts while files grow or shrink, no descriptor left by an aborted download,
+// and freshness: what is on disk now is what the next request gets.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appendFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { Agent, request, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { copySite, rawRequest, startServer, type TestServer } from './helpers.js';
+
+const MiB = 1024 * 1024;
+
+/** Descriptors of this process (the in-process server) that point at `path`. */
+function openDescriptorsOf(path: string): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count += 1;
+    } catch {
+      // the descriptor closed while we looked
+    }
+  }
+  return count;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((done) => setTimeout(done, 20));
+  }
+  return condition();
+}
+
+/**
+ * Starts a GET on a keep-alive connection (so a short body cannot pass for complete just because the
+ * server closed the connection) and resolves as soon as the headers arrive (body not read).
+ */
+function startDownload(port: number, path: string): Promise<IncomingMessage> {
+  return new Promise((done, fail) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.once('close', () => agent.destroy());
+      done(res);
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+/** Reads the rest of a response: the byte count, and whether it ended cleanly or was cut off. */
+function drain(res: IncomingMessage): Promise<{ bytes: number; complete: boolean }> {
+  return new Promise((done) => {
+    let bytes = 0;
+    res.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    res.on('end', () => done({ bytes, complete: res.complete }));
+    res.on('error', () => done({ bytes, complete: false }));
+    res.on('aborted', () => done({ bytes, complete: false }));
+    res.resume();
+  });
+}
+
+describe('file bodies', () => {
+  let site: ReturnType<typeof copySite>;
+  let server: TestServer;
+  beforeEach(async () => {
+    site = copySite();
+    server = await startServer({ root: site.root });
+  });
+  afterEach(async () => {
+    await server.close();
+    site.cleanup();
+  });
+
+  it('closes the file descriptor when the client aborts mid-download', async () => {
+    const big = join(site.root, 'big.bin');
+    writeFileSync(big, Buffer.alloc(32 * MiB, 7));
+    const res = await startDownload(server.port, '/big.bin');
+    await new Promise((done) => res.once('data', done));
+    expect(openDescriptorsOf(big)).toBe(1);
+    res.destroy();
+    expect(await waitFor(() => openDescriptorsOf(big) === 0, 3000)).toBe(true);
+  });
+
+  it('closes descriptors of many aborted downloads', async () => {
+    const big = join(site.root, 'big.bin');
+    writeFileSync(big, Buffer.alloc(8 * MiB, 1));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => startDownload(server.port, '/big.bin')));
+    for (const res of responses) res.destroy();
+    expect(await waitFor(() => openDescriptorsOf(big) === 0, 3000)).toBe(true);
+  });
+
+  it('sends exactly Content-Length bytes when the file grows during the download', async () => {
+    const file = join(site.root, 'growing.bin');
+    writeFileSync(file, Buffer.alloc(4 * MiB, 2));
+    const res = await startDownload(server.port, '/growing.bin');
+    res.pause();
+    appendFileSync(file, Buffer.alloc(2 * MiB, 3));
+    const result = await drain(res);
+    expect(Number(res.headers['content-length'])).toBe(4 * MiB);
+    expect(result).toEqual({ bytes: 4 * MiB, complete: true });
+  });
+
+  it('cuts the connection when the file shrinks during the download', async () => {
+    const file = join(site.root, 'shrinking.bin');
+    writeFileSync(file, Buffer.alloc(8 * MiB, 4));
+    const res = await startDownload(server.port, '/shrinking.bin');
+    res.pause();
+    truncateSync(file, 1 * MiB);
+    const started = Date.now();
+    const result = await drain(res);
+    expect(result.complete).toBe(false);
+    expect(result.bytes).toBeLessThan(8 * MiB);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await waitFor(() => openDescriptorsOf(file) === 0, 3000)).toBe(true);
+  });
+
+  it('HEAD and 304 never open the file', async () => {
+    const big = join(site.root, 'big.bin');
+    writeFileSync(big, Buffer.alloc(MiB, 5));
+    const head = await rawRequest(server.port, '/big.bin', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(String(MiB));
+    const revalidated = await rawRequest(server.port, '/big.bin', { headers: { 'If-None-Match': head.headers.etag! } });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.body.length).toBe(0);
+    expect(openDescriptorsOf(big)).toBe(0);
+  });
+});
+
+describe('freshness', () => {
+  let site: ReturnType<typeof copySite>;
+  let server: TestServer;
+  beforeAll(async () => {
+    site = copySite();
+    server = await startServer({ root: site.root });
+  });
+  afterAll(async () => {
+    await server.close();
+    site.cleanup();
+  });
+
+  it('serves an edited file as it is now', async () => {
+    const file = join(site.root, 'fresh.txt');
+    writeFileSync(file, 'version one');
+    expect((await rawRequest(server.port, '/fresh.txt')).body.toString()).toBe('version one');
+    writeFileSync(file, 'version two, longer');
+    expect((await rawRequest(server.port, '/fresh.txt')).body.toString()).toBe('version two, longer');
+  });
+
+  it('serves a file replaced with the same size and the same mtime', async () => {
+    const file = join(site.root, 'same.txt');
+    writeFileSync(file, 'AAAA');
+    const before = statSync(file);
+    const first = await rawRequest(server.port, '/same.txt');
+    const replacement = join(site.root, 'same.txt.tmp');
+    writeFileSync(replacement, 'BBBB');
+    utimesSync(replacement, before.atime, before.mtime);
+    renameSync(replacement, file);
+    const second = await rawRequest(server.port, '/same.txt');
+    expect(second.body.toString()).toBe('BBBB');
+    expect(second.headers.etag).not.toBe(first.headers.etag);
+  });
+
+  it('serves a new file, then 404 once it is deleted', async () => {
+    const file = join(site.root, 'new.txt');
+    expect((await rawRequest(server.port, '/new.txt')).status).toBe(404);
+    writeFileSync(file, 'now here');
+    const created = await rawRequest(server.port, '/new.txt');
+    expect(created.status).toBe(200);
+    expect(created.body.toString()).toBe('now here');
+    rmSync(file);
+    expect((await rawRequest(server.port, '/new.txt')).status).toBe(404);
+  });
+
+  it('follows a changed 404.html and a newly added index.html', async () => {
+    writeFileSync(join(site.root, '404.html'), '<p>edited not-found page</p>');
+    expect((await rawRequest(server.port, '/nothing-here')).body.toString()).toContain('edited not-found page');
+    expect((await rawRequest(server.port, '/no-index/')).status).toBe(404);
+    writeFileSync(join(site.root, 'no-index', 'index.html'), '<p>new index</p>');
+    const index = await rawRequest(server.port, '/no-index/');
+    expect(index.status).toBe(200);
+    expect(index.body.toString()).toBe('<p>new index</p>');
+  });
+});
