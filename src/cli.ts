@@ -20,7 +20,7 @@ const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
 interface CliArgs {
   dir: string;
   port?: string;
-  host: string;
+  host?: string;
   strictPort: boolean;
   quiet: boolean;
 }
@@ -52,7 +52,8 @@ function parseArgs(argv: string[]): CliArgs {
     .option('host', {
       alias: 'H',
       type: 'string',
-      default: 'localhost',
+      // No yargs default: with one, a bare --host would read as the default instead of ''.
+      defaultDescription: 'localhost',
       describe: 'Host to bind; a bare --host (or 0.0.0.0, ::) exposes the server on the network',
     })
     .option('strict-port', {
@@ -77,8 +78,8 @@ function parseArgs(argv: string[]): CliArgs {
 }
 
 /** Parses a port from the command line or $PORT: an integer 0..65535, or a one-line error. */
-function parsePort(raw: string | undefined, source: string): number {
-  if (raw === undefined || raw === '') return DEFAULT_PORT;
+function parsePort(raw: string, source: string): number {
+  if (raw === '') fatal(`${source} needs a value: a whole number from 0 to 65535`);
   if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
     fatal(`invalid port ${JSON.stringify(raw)} from ${source}: use a whole number from 0 to 65535`);
   }
@@ -144,8 +145,12 @@ async function main(): Promise<void> {
     fatal(`${(error as Error).message} (see tiny-serve --help)`);
   }
   const port =
-    args.port !== undefined ? parsePort(args.port, '--port') : parsePort(process.env.PORT, 'the PORT variable');
-  const host = args.host === '' ? '0.0.0.0' : args.host;
+    args.port !== undefined
+      ? parsePort(args.port, '--port')
+      : process.env.PORT
+        ? parsePort(process.env.PORT, 'the PORT variable')
+        : DEFAULT_PORT;
+  const host = args.host === undefined ? 'localhost' : args.host === '' ? '0.0.0.0' : args.host;
 
   let handler;
   try {

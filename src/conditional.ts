@@ -31,8 +31,11 @@ const RFC850_DATE = new RegExp(
 const ASCTIME_DATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`);
 
 function toSeconds(year: number, month: string, day: string, h: string, m: string, s: string): number | undefined {
-  const ms = Date.UTC(year, MONTHS.indexOf(month), Number(day), Number(h), Number(m), Number(s));
-  const date = new Date(ms);
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: the latter reads years 0-99 as 1900-1999.
+  date.setUTCFullYear(year, MONTHS.indexOf(month), Number(day));
+  date.setUTCHours(Number(h), Number(m), Number(s));
+  const ms = date.getTime();
   // Reject out-of-range fields (e.g. 31 Feb, 25:00) instead of letting Date roll them over.
   if (date.getUTCDate() !== Number(day) || date.getUTCHours() !== Number(h) || Number(m) > 59 || Number(s) > 60) {
     return undefined;

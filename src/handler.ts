@@ -130,12 +130,16 @@ export function createHandler(options: HandlerOptions): RequestHandler {
 function describe(entry: Entry): Representation {
   const { stats } = entry;
   const etag = etagFor(stats);
-  const lastModifiedSeconds = lastModifiedSecondsFor(stats, Date.now());
+  const now = Date.now();
+  const lastModifiedSeconds = lastModifiedSecondsFor(stats, now);
   return {
     entry,
     etag,
     lastModifiedSeconds,
     headers: {
+      // A future mtime is clamped to now: send Date from the same clock, since Node's cached Date
+      // string can lag a second behind and would then precede Last-Modified.
+      ...(stats.mtimeMs > now ? { Date: formatHttpDate(Math.floor(now / 1000)) } : {}),
       'Content-Type': contentTypeFor(entry.realPath),
       'Content-Length': stats.size,
       'Last-Modified': formatHttpDate(lastModifiedSeconds),

@@ -39,9 +39,26 @@ function clock(date: Date): string {
   return date.toTimeString().slice(0, 8);
 }
 
-function bodyBytes(req: IncomingMessage, res: ServerResponse): number {
-  if (req.method === 'HEAD' || res.statusCode === 304 || res.statusCode === 204) return 0;
-  return Number(res.getHeader('content-length') ?? 0);
+/**
+ * Counts the body bytes handed to `res` (headers given to writeHead are not readable back, and a
+ * compressed body has no Content-Length to read anyway).
+ */
+function countBodyBytes(res: ServerResponse): () => number {
+  let bytes = 0;
+  const count = (chunk: unknown, encoding?: unknown): void => {
+    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
+  };
+  const { write, end } = res;
+  res.write = function countedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    count(chunk, rest[0]);
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof res.write;
+  res.end = function countedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    if (typeof chunk !== 'function') count(chunk, rest[0]);
+    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+  } as typeof res.end;
+  return () => bytes;
 }
 
 /**
@@ -51,6 +68,7 @@ function bodyBytes(req: IncomingMessage, res: ServerResponse): number {
 export function requestLogger(write: (line: string) => void, palette: Palette) {
   return function logRequest(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
+    const bodyBytes = countBodyBytes(res);
     res.once('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const status = res.statusCode;
@@ -58,7 +76,7 @@ export function requestLogger(write: (line: string) => void, palette: Palette) {
       const aborted = res.writableFinished ? '' : ` ${palette.red('aborted')}`;
       write(
         `${palette.dim(clock(new Date()))} ${req.method} ${printable(req.url ?? '')} ${colour(String(status))} ` +
-          `${bodyBytes(req, res)} B ${ms.toFixed(1)} ms${aborted}\n`,
+          `${req.method === 'HEAD' ? 0 : bodyBytes()} B ${ms.toFixed(1)} ms${aborted}\n`,
       );
     });
   };

@@ -1,0 +1,295 @@
+// The command line, tested through the built bundle: banner, ports, errors, help, request log, signals.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent, request, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SITE } from './helpers.js';
+import {
+  REPO,
+  delay,
+  freePort,
+  httpGet,
+  linesOf,
+  localhostAddress,
+  occupyPort,
+  runCli,
+  startCli,
+  stopAll,
+} from './cli-helpers.js';
+
+const ANSI_ESCAPE = '\x1b';
+/** A stack trace line, which a one-line CLI error must never print. */
+const STACK_LINE = /^\s+at /m;
+
+afterEach(async () => {
+  await stopAll();
+});
+
+describe('startup banner', () => {
+  it.each([
+    ['without NO_COLOR', {}],
+    ['with NO_COLOR=1', { NO_COLOR: '1' }],
+  ])('prints the real port and plain text (%s)', async (_name, env: Record<string, string>) => {
+    const cli = startCli([SITE, '-p', '0'], { env });
+    const port = await cli.port();
+
+    expect(port).toBeGreaterThan(0);
+    expect(cli.stdout).toContain(`  Local:    http://localhost:${port}/\n`);
+    const res = await httpGet('127.0.0.1', port, '/hello.txt');
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('hello, world\n');
+    expect(cli.stdout).not.toContain(ANSI_ESCAPE);
+    expect(cli.stderr).toBe('');
+  });
+
+  // The help promises that a bare --host exposes the server, like --host 0.0.0.0.
+  it.each([
+    ['a bare --host', ['--host']],
+    ['--host 0.0.0.0', ['--host', '0.0.0.0']],
+  ])('with %s listens on every interface and says so', async (_name, hostArgs: string[]) => {
+    const cli = startCli([SITE, '-p', '0', ...hostArgs]);
+    const port = await cli.port();
+
+    expect(cli.stdout).toContain(`  Local:    http://localhost:${port}/\n`);
+    expect((await httpGet('127.0.0.1', port, '/hello.txt')).status).toBe(200);
+    expect(cli.stdout).not.toContain('use --host to expose');
+    const network = [...cli.stdout.matchAll(/^ {2}Network: {2}(.*)$/gm)].map(([, url]) => url!);
+    for (const url of network) {
+      const [, address] = url.match(new RegExp(`^http://((?:\\d+\\.){3}\\d+):${port}/$`)) ?? [];
+      expect(address, url).toBeDefined();
+      expect((await httpGet(address!, port, '/hello.txt')).status).toBe(200);
+    }
+  });
+});
+
+describe('port selection', () => {
+  it('moves from a busy port on localhost to a later one that answers', async () => {
+    const address = await localhostAddress();
+    const busy = await occupyPort(address);
+    try {
+      const cli = startCli([SITE, '--port', String(busy.port)]);
+      const port = await cli.port();
+
+      expect(cli.stdout).toContain(`Port ${busy.port} is in use, using ${port} instead.`);
+      expect(port).toBeGreaterThan(busy.port);
+      expect((await httpGet(address, port, '/hello.txt')).status).toBe(200);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('with --strict-port exits 1 on a busy port with one line naming it', async () => {
+    const busy = await occupyPort(await localhostAddress());
+    try {
+      const result = await runCli([SITE, '--port', String(busy.port), '--strict-port']);
+
+      expect(result.code).toBe(1);
+      const lines = linesOf(result.stderr);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^tiny-serve: /);
+      expect(lines[0]).toContain(String(busy.port));
+      expect(lines[0]).toContain('in use');
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('uses $PORT when --port is absent', async () => {
+    const wanted = await freePort(await localhostAddress());
+    const cli = startCli([SITE], { env: { PORT: String(wanted) } });
+
+    expect(await cli.port()).toBe(wanted);
+    expect(cli.stdout).not.toContain('is in use');
+    expect((await httpGet('127.0.0.1', wanted, '/hello.txt')).status).toBe(200);
+  });
+
+  it('exits 1 with one line for PORT=abc', async () => {
+    const result = await runCli([SITE], { env: { PORT: 'abc' } });
+
+    expect(result.code).toBe(1);
+    const lines = linesOf(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tiny-serve: .*PORT/);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['a directory that does not exist', [join(SITE, 'does-not-exist'), '-p', '0']],
+    ['a directory that is a file', [join(SITE, 'hello.txt'), '-p', '0']],
+    ['--port abc', [SITE, '--port', 'abc']],
+    ['--port 70000', [SITE, '--port', '70000']],
+    ['--port -1', [SITE, '--port', '-1']],
+    ['an unknown flag', [SITE, '-p', '0', '--bogus']],
+  ])('%s: exits 1 with one tiny-serve: line and no stack trace', async (_name, args: string[]) => {
+    const result = await runCli(args);
+
+    expect(result.code).toBe(1);
+    const lines = linesOf(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tiny-serve: \S/);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.stdout).not.toContain('Local:');
+  });
+
+  const isRoot = process.getuid?.() === 0;
+  const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
+
+  // As root, port 80 is allowed, so the CLI runs as nobody (dist and fixtures are world-readable).
+  it.skipIf(isRoot && !hasSetpriv)('exits 1 with one line about permission on a privileged port', async () => {
+    const wrapper = isRoot
+      ? { command: 'setpriv', prefix: ['--reuid=65534', '--regid=65534', '--clear-groups'] }
+      : undefined;
+    const result = await runCli([SITE, '-p', '80'], { wrapper });
+
+    expect(result.code).toBe(1);
+    const lines = linesOf(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tiny-serve: .*permission.*\b80\b/);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+describe('help and version', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const result = await runCli(['--help']);
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('tiny-serve [dir]');
+    expect(result.stdout).toMatchSnapshot();
+  });
+
+  it('--version prints the package.json version', async () => {
+    const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const result = await runCli(['--version']);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${version}\n`);
+  });
+});
+
+describe('request log', () => {
+  it('logs method, path, status, body size and duration', async () => {
+    const cli = startCli([SITE, '-p', '0']);
+    const port = await cli.port();
+    const res = await httpGet('127.0.0.1', port, '/hello.txt');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-length']).toBe('13');
+
+    const [line] = await cli.waitForOutput(/^.*GET \/hello\.txt .*$/m);
+    expect(line).toMatch(/^\d\d:\d\d:\d\d GET \/hello\.txt 200 13 B \d+\.\d ms$/);
+    expect(cli.stdout).not.toContain(ANSI_ESCAPE);
+  });
+
+  it('logs nothing with --quiet', async () => {
+    const cli = startCli([SITE, '-p', '0', '--quiet']);
+    const port = await cli.port();
+    const res = await httpGet('127.0.0.1', port, '/hello.txt');
+    expect(res.status).toBe(200);
+
+    await delay(300); // the log line is written when the response closes, well within this
+    expect(cli.stdout).not.toContain('/hello.txt');
+    expect(cli.hasExited).toBe(false);
+  });
+});
+
+describe('signals', () => {
+  const BIG_SIZE = 64 * 1024 * 1024;
+  let bigDir: string;
+
+  beforeAll(async () => {
+    bigDir = await mkdtemp(join(tmpdir(), 'tiny-serve-cli-'));
+    await writeFile(join(bigDir, 'big.bin'), Buffer.alloc(BIG_SIZE, 'x'));
+  });
+  afterAll(async () => {
+    await rm(bigDir, { recursive: true, force: true });
+  });
+
+  /** Starts a GET of /big.bin, waits for its first chunk and leaves the response paused. */
+  async function startPausedDownload(port: number) {
+    const req = request({ host: '127.0.0.1', port, path: '/big.bin', agent: false });
+    const res = await new Promise<IncomingMessage>((done, fail) => {
+      req.once('response', done);
+      req.once('error', fail);
+      req.end();
+    });
+    const download = { req, res, received: 0 };
+    const firstChunk = new Promise<void>((done) => res.once('data', () => done()));
+    res.on('data', (chunk: Buffer) => {
+      download.received += chunk.length;
+    });
+    await firstChunk;
+    res.pause();
+    return download;
+  }
+
+  it('SIGTERM with an idle keep-alive connection exits 0 promptly', async () => {
+    const cli = startCli([SITE, '-p', '0']);
+    const port = await cli.port();
+    const agent = new Agent({ keepAlive: true });
+    try {
+      expect((await httpGet('127.0.0.1', port, '/hello.txt', agent)).status).toBe(200);
+      expect(Object.values(agent.freeSockets).flat()).toHaveLength(1); // the connection stays open
+
+      const started = Date.now();
+      cli.child.kill('SIGTERM');
+      const exit = await cli.waitForExit(5_000);
+
+      expect(exit).toEqual({ code: 0, signal: null });
+      // Under the 3 s grace period: the idle connection was closed, not waited out.
+      expect(Date.now() - started).toBeLessThan(2_500);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('SIGTERM lets an in-flight download finish with every byte, then exits 0', async () => {
+    const cli = startCli([bigDir, '-p', '0']);
+    const port = await cli.port();
+    const download = await startPausedDownload(port);
+    try {
+      expect(download.res.statusCode).toBe(200);
+      expect(download.res.headers['content-length']).toBe(String(BIG_SIZE));
+
+      cli.child.kill('SIGTERM');
+      await cli.waitForOutput(/SIGTERM: stopping/);
+      await delay(200);
+      expect(cli.hasExited).toBe(false); // still waiting on the download
+
+      download.res.resume();
+      await finished(download.res);
+      expect(download.received).toBe(Number(download.res.headers['content-length']));
+      expect(await cli.waitForExit(5_000)).toEqual({ code: 0, signal: null });
+    } finally {
+      download.req.destroy();
+    }
+  });
+
+  it('a second SIGINT exits at once with 130 despite an in-flight download', async () => {
+    const cli = startCli([bigDir, '-p', '0']);
+    const port = await cli.port();
+    const download = await startPausedDownload(port);
+    download.res.on('error', () => {}); // the connection dies with the process
+    try {
+      cli.child.kill('SIGINT');
+      await cli.waitForOutput(/SIGINT: stopping/);
+      await delay(200);
+      expect(cli.hasExited).toBe(false); // the first SIGINT waits for the paused download
+
+      const started = Date.now();
+      cli.child.kill('SIGINT');
+      const exit = await cli.waitForExit(5_000);
+
+      expect(exit).toEqual({ code: 130, signal: null });
+      expect(Date.now() - started).toBeLessThan(1_500); // well before the 3 s grace period ends
+      expect(download.received).toBeLessThan(BIG_SIZE);
+    } finally {
+      download.req.destroy();
+    }
+  });
+});
