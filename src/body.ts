@@ -1,12 +1,18 @@
-// Streaming a file body: exactly Content-Length bytes, descriptors always released.
-import { Transform, pipeline, type TransformCallback } from 'node:stream';
+// Streaming bodies: file bytes (whole or one range), multipart/byteranges, on-the-fly compression.
+// Every body is exactly as long as announced, and every descriptor is released on end or abort.
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { constants as zlib, createBrotliCompress, createGzip } from 'node:zlib';
 import type { ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
+import type { ByteRange, Multipart } from './range.js';
+import type { Coding } from './types.js';
 
 /** Read size for file bodies: fewer, larger reads than the 64 KiB default for big files. */
 const READ_CHUNK = 256 * 1024;
+/** Brotli quality for on-the-fly compression: near gzip's speed, smaller output (11 is for builds). */
+const BROTLI_QUALITY = 4;
 
-/** Fails the pipeline when the file ends before `expected` bytes (it shrank while being sent). */
+/** Fails the pipeline when the source ends before `expected` bytes (the file shrank). */
 class ExactLength extends Transform {
   private remaining: number;
 
@@ -25,15 +31,43 @@ class ExactLength extends Transform {
   }
 }
 
+// On failure pipeline has already destroyed every stream: the file stream (closing the handle) and
+// the response (closing the connection, so a short body is never taken for a complete one). A client
+// that went away is not an error worth reporting.
+const ignore = (): void => {};
+
 /**
- * Streams bytes `start..end` (inclusive) of an open file into `res`, whose headers are written.
- * The read stream owns the handle and closes it on end, error or abort (`pipeline` destroys every
- * stream when one fails). A file that grows is cut at `end`; one that shrinks destroys the
- * connection, so the client sees an incomplete response instead of waiting forever.
+ * Streams bytes `start..end` (inclusive) of an open file into `res`, whose headers are written. A
+ * file that grows is cut at `end`; one that shrinks destroys the connection.
  */
-export function streamFile(handle: FileHandle, start: number, end: number, res: ServerResponse): void {
+export function streamFile(handle: FileHandle, { start, end }: ByteRange, res: ServerResponse): void {
   const file = handle.createReadStream({ start, end, highWaterMark: READ_CHUNK });
-  // On failure pipeline has already destroyed the file stream (closing the handle) and the response
-  // (closing the connection); a client that went away is not an error worth reporting.
-  pipeline(file, new ExactLength(end - start + 1), res, () => {});
+  pipeline(file, new ExactLength(end - start + 1), res, ignore);
+}
+
+/** Streams a whole file of `size` bytes through a brotli or gzip compressor into `res`. */
+export function streamCompressed(handle: FileHandle, size: number, coding: Coding, res: ServerResponse): void {
+  const file = handle.createReadStream({ start: 0, end: size - 1, highWaterMark: READ_CHUNK });
+  const compressor =
+    coding === 'br'
+      ? createBrotliCompress({
+          params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: size },
+        })
+      : createGzip();
+  pipeline(file, new ExactLength(size), compressor, res, ignore);
+}
+
+/** Streams a multipart/byteranges body: each part's header, then its bytes, then the closing line. */
+export function streamMultipart(handle: FileHandle, ranges: ByteRange[], framing: Multipart, res: ServerResponse): void {
+  async function* parts(): AsyncGenerator<Buffer> {
+    for (const [index, { start, end }] of ranges.entries()) {
+      yield Buffer.from(framing.partHeaders[index]!);
+      // autoClose off: the handle serves every part and is closed once, below.
+      yield* handle.createReadStream({ start, end, autoClose: false, highWaterMark: READ_CHUNK });
+    }
+    yield Buffer.from(framing.closing);
+  }
+  pipeline(Readable.from(parts()), new ExactLength(framing.length), res, () => {
+    void handle.close().catch(ignore);
+  });
 }

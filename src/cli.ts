@@ -23,6 +23,10 @@ interface CliArgs {
   host?: string;
   strictPort: boolean;
   quiet: boolean;
+  compress: boolean;
+  cache?: string;
+  cacheHashed: boolean;
+  etag: boolean;
 }
 
 class UsageError extends Error {}
@@ -62,6 +66,22 @@ function parseArgs(argv: string[]): CliArgs {
       describe: 'Exit with an error if the port is busy instead of trying the next one',
     })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Do not log requests' })
+    .option('compress', {
+      type: 'boolean',
+      default: true,
+      describe: 'Compress text responses on the fly (brotli, gzip); --no-compress turns it off. Precompressed .br/.gz files are always used',
+    })
+    .option('cache', {
+      type: 'string',
+      describe: 'Cache-Control: public, max-age=<seconds> for every file',
+      defaultDescription: 'no-cache: always revalidate',
+    })
+    .option('cache-hashed', {
+      type: 'boolean',
+      default: false,
+      describe: 'Cache files with a content hash in their name (app.3f9a1c2b.js) for a year, immutable; never HTML',
+    })
+    .option('etag', { type: 'boolean', default: true, describe: 'Send ETags; --no-etag leaves Last-Modified alone' })
     .example('$0', 'Serve the current directory on http://localhost:3000')
     .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
     .example('$0 dist --host', 'Serve dist to other devices on the network')
@@ -83,6 +103,13 @@ function parsePort(raw: string, source: string): number {
   if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
     fatal(`invalid port ${JSON.stringify(raw)} from ${source}: use a whole number from 0 to 65535`);
   }
+  return Number(raw);
+}
+
+/** Parses --cache: whole seconds, or a one-line error. */
+function parseCacheSeconds(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(raw)) fatal(`invalid --cache ${JSON.stringify(raw)}: use a whole number of seconds`);
   return Number(raw);
 }
 
@@ -154,7 +181,13 @@ async function main(): Promise<void> {
 
   let handler;
   try {
-    handler = createHandler({ root: args.dir });
+    handler = createHandler({
+      root: args.dir,
+      compress: args.compress,
+      cache: parseCacheSeconds(args.cache),
+      cacheHashed: args.cacheHashed,
+      etag: args.etag,
+    });
   } catch (error) {
     fatal((error as Error).message);
   }

@@ -73,14 +73,17 @@ function parseTagList(value: string): EntityTag[] {
   return Array.from(value.matchAll(/(W\/)?("[^"]*")/g), (m) => ({ weak: m[1] !== undefined, opaque: m[2]! }));
 }
 
-/** Strong comparison (If-Match): both tags strong and identical. `ours` is always strong. */
-function matchesStrong(header: string, ours: string): boolean {
+/**
+ * Strong comparison (If-Match): both tags strong and identical. `ours` is always strong, or
+ * undefined when ETags are off (then only `*`, "any current representation", matches).
+ */
+function matchesStrong(header: string, ours: string | undefined): boolean {
   if (header.trim() === '*') return true;
   return parseTagList(header).some((tag) => !tag.weak && tag.opaque === ours);
 }
 
 /** Weak comparison (If-None-Match): the opaque parts are identical, either tag may be weak. */
-function matchesWeak(header: string, ours: string): boolean {
+function matchesWeak(header: string, ours: string | undefined): boolean {
   if (header.trim() === '*') return true;
   return parseTagList(header).some((tag) => tag.opaque === ours);
 }
@@ -93,7 +96,7 @@ export type PreconditionOutcome = 'proceed' | 'not-modified' | 'precondition-fai
  */
 export function evaluatePreconditions(
   headers: IncomingHttpHeaders,
-  etag: string,
+  etag: string | undefined,
   lastModifiedSeconds: number,
 ): PreconditionOutcome {
   const ifMatch = headers['if-match'];

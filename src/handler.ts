@@ -1,14 +1,18 @@
-// The request pipeline: method → target → lookup → preconditions → headers → body.
+// The request pipeline: method → target → lookup → representation → preconditions → range → body.
 // `createHandler` does all option work once; the returned function only reads prepared values.
+import { randomBytes } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FileHandle } from 'node:fs/promises';
 import { lookup, openForReading, readSmallFile } from './fs-access.js';
-import { etagFor, evaluatePreconditions, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
-import { contentTypeFor } from './mime.js';
+import { evaluatePreconditions } from './conditional.js';
+import { cachePolicy } from './cache-policy.js';
 import { acceptMethod, sendPage, sendRedirect, sendUserPage } from './pages.js';
+import { ifRangeAllows, multipartFraming, parseRange, type ByteRange } from './range.js';
+import { selectRepresentation, type SelectionPolicy } from './representation.js';
 import { isHidden, locationFor, makeRoot, parseTarget, relativeInside, toFsPath, type Target } from './resolve.js';
-import { streamFile } from './body.js';
+import { streamCompressed, streamFile, streamMultipart } from './body.js';
 import type { Entry, HandlerOptions, Representation } from './types.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -48,14 +52,38 @@ function resolveRoot(root: string): string {
   return real;
 }
 
+function validateOptions(options: HandlerOptions): void {
+  const { cache } = options;
+  if (cache !== undefined && !(Number.isInteger(cache) && cache >= 0)) {
+    throw new TypeError(`createHandler: \`cache\` must be a whole number of seconds, got ${String(cache)}`);
+  }
+}
+
 /** What a target maps to: a regular file, a redirect to the slash form, or nothing. */
 type Located = { kind: 'file'; entry: Entry } | { kind: 'redirect'; location: string } | { kind: 'missing' };
 const MISSING: Located = { kind: 'missing' };
+const WHOLE = { kind: 'whole' } as const;
+
+/** How to answer with a representation once the file is open. */
+interface BodyPlan {
+  status: number;
+  headers: Record<string, string | number>;
+  send(handle: FileHandle): void;
+}
 
 export function createHandler(options: HandlerOptions): RequestHandler {
+  validateOptions(options);
   const root = makeRoot(resolveRoot(options.root));
   const onError = options.onError ?? defaultOnError;
   const notFoundPage = `${root.prefix}404.html`;
+  // One multipart boundary per handler: random, so no file's content can contain it by accident.
+  const boundary = `tiny-serve-${randomBytes(12).toString('hex')}`;
+  const policy: SelectionPolicy = {
+    compress: options.compress ?? true,
+    etag: options.etag ?? true,
+    cacheControlFor: cachePolicy(options),
+    findSibling: lookupInside,
+  };
 
   return function handle(req, res) {
     serve(req, res).catch((error: unknown) => fail(req, res, error));
@@ -69,11 +97,11 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (located.kind === 'redirect') return sendRedirect(req, res, located.location);
     if (located.kind === 'missing') return sendNotFound(req, res);
 
-    const representation = describe(located.entry);
+    const representation = await selectRepresentation(req, located.entry, policy);
     const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
     if (outcome === 'not-modified') return sendNotModified(res, representation);
     if (outcome === 'precondition-failed') return sendPage(req, res, 412);
-    return sendFile(req, res, representation);
+    return sendRepresentation(req, res, representation);
   }
 
   /** Looks a path up and accepts it only if its real path is inside the root and not hidden. */
@@ -103,6 +131,66 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     return entry?.stats.isFile() ? { kind: 'file', entry } : MISSING;
   }
 
+  /**
+   * 200, 206 or 416 with the chosen representation. The file is opened before any header is
+   * written, so an unreadable file still becomes a clean 403; HEAD and empty bodies never open it.
+   */
+  async function sendRepresentation(req: IncomingMessage, res: ServerResponse, representation: Representation): Promise<void> {
+    const { file, headers, coding, etag, lastModifiedSeconds } = representation;
+    const { size } = file.stats;
+    const ifRange = req.headers['if-range'];
+    // Ranges apply to the identity representation only; HEAD answers what GET would.
+    const range =
+      coding === undefined && ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag, lastModifiedSeconds)
+        ? parseRange(req.headers.range, size)
+        : WHOLE;
+    if (range.kind === 'unsatisfiable') {
+      return sendPage(req, res, 416, { 'Content-Range': `bytes */${size}`, 'Accept-Ranges': 'bytes' });
+    }
+    const plan = planBody(range.kind === 'partial' ? range.ranges : undefined, representation, res);
+    if (req.method === 'HEAD' || size === 0) {
+      res.writeHead(plan.status, plan.headers);
+      res.end();
+      return;
+    }
+    const handle = await openForReading(file.realPath);
+    if (res.destroyed) {
+      await handle.close();
+      return;
+    }
+    res.writeHead(plan.status, plan.headers);
+    plan.send(handle);
+  }
+
+  /** Status, headers and body writer for the whole representation, one range, or several. */
+  function planBody(ranges: ByteRange[] | undefined, representation: Representation, res: ServerResponse): BodyPlan {
+    const { headers, coding } = representation;
+    const { size } = representation.file.stats;
+    if (ranges?.length === 1) {
+      const only = ranges[0]!;
+      return {
+        status: 206,
+        headers: { ...headers, 'Content-Length': only.end - only.start + 1, 'Content-Range': `bytes ${only.start}-${only.end}/${size}` },
+        send: (handle) => streamFile(handle, only, res),
+      };
+    }
+    if (ranges) {
+      const framing = multipartFraming(ranges, size, String(headers['Content-Type']), boundary);
+      return {
+        status: 206,
+        headers: { ...headers, 'Content-Type': framing.contentType, 'Content-Length': framing.length },
+        send: (handle) => streamMultipart(handle, ranges, framing, res),
+      };
+    }
+    return {
+      status: 200,
+      headers,
+      send: representation.compressOnTheFly
+        ? (handle) => streamCompressed(handle, size, coding!, res)
+        : (handle) => streamFile(handle, { start: 0, end: size - 1 }, res),
+    };
+  }
+
   async function sendNotFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const page = await lookupInside(notFoundPage).catch(() => undefined);
     const body = page?.stats.isFile() ? await readSmallFile(page.realPath).catch(() => undefined) : undefined;
@@ -126,54 +214,12 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   }
 }
 
-/** Validators and headers of a file, from its metadata alone. */
-function describe(entry: Entry): Representation {
-  const { stats } = entry;
-  const etag = etagFor(stats);
-  const now = Date.now();
-  const lastModifiedSeconds = lastModifiedSecondsFor(stats, now);
-  return {
-    entry,
-    etag,
-    lastModifiedSeconds,
-    headers: {
-      // A future mtime is clamped to now: send Date from the same clock, since Node's cached Date
-      // string can lag a second behind and would then precede Last-Modified.
-      ...(stats.mtimeMs > now ? { Date: formatHttpDate(Math.floor(now / 1000)) } : {}),
-      'Content-Type': contentTypeFor(entry.realPath),
-      'Content-Length': stats.size,
-      'Last-Modified': formatHttpDate(lastModifiedSeconds),
-      ETag: etag,
-      'Accept-Ranges': 'bytes',
-      'Cache-Control': 'no-cache',
-      'X-Content-Type-Options': 'nosniff',
-    },
-  };
-}
-
 /** 304: no body, and the validators and caching headers the 200 would carry (RFC 9110 §15.4.5). */
 function sendNotModified(res: ServerResponse, { headers }: Representation): void {
-  res.writeHead(304, {
-    ETag: headers.ETag!,
-    'Last-Modified': headers['Last-Modified']!,
-    'Cache-Control': headers['Cache-Control']!,
-  });
+  const kept: Record<string, string | number> = {};
+  for (const name of ['ETag', 'Last-Modified', 'Cache-Control', 'Vary', 'Date']) {
+    if (headers[name] !== undefined) kept[name] = headers[name];
+  }
+  res.writeHead(304, kept);
   res.end();
-}
-
-/** 200 with the file. HEAD and empty files never open it; an unreadable file becomes 403 here. */
-async function sendFile(req: IncomingMessage, res: ServerResponse, representation: Representation): Promise<void> {
-  const { size } = representation.entry.stats;
-  if (req.method === 'HEAD' || size === 0) {
-    res.writeHead(200, representation.headers);
-    res.end();
-    return;
-  }
-  const handle = await openForReading(representation.entry.realPath);
-  if (res.destroyed) {
-    await handle.close();
-    return;
-  }
-  res.writeHead(200, representation.headers);
-  streamFile(handle, 0, size - 1, res);
 }

@@ -1,0 +1,78 @@
+// Content codings (RFC 9110 §12.5.3): Accept-Encoding negotiation, which types are worth compressing,
+// and the per-coding ETag that keeps every encoded representation distinct.
+import db from 'mime-db';
+import type { Coding } from './types.js';
+
+export type Choice = Coding | 'identity';
+
+/** Server preference when q-values tie. */
+const PREFERENCE: Choice[] = ['br', 'gzip', 'identity'];
+/** File-name suffix of a precompressed sibling of each coding. */
+export const SIBLING_SUFFIX: Record<Coding, string> = { br: '.br', gzip: '.gz' };
+
+function parseQ(params: string[]): number {
+  for (const param of params) {
+    const [name, value] = param.split('=').map((part) => part.trim());
+    if (name?.toLowerCase() === 'q') {
+      const q = Number(value);
+      return Number.isFinite(q) && q >= 0 && q <= 1 ? q : 0;
+    }
+  }
+  return 1;
+}
+
+/** q-value of each listed coding (lower-cased), `*` included. An empty field lists nothing. */
+function parseAcceptEncoding(header: string): Map<string, number> {
+  const weights = new Map<string, number>();
+  for (const item of header.split(',')) {
+    const [coding, ...params] = item.split(';');
+    const name = coding!.trim().toLowerCase();
+    if (name !== '') weights.set(name, parseQ(params));
+  }
+  return weights;
+}
+
+const choices = new Map<string, Choice[]>();
+const MAX_REMEMBERED = 256;
+
+/**
+ * The acceptable choices for an Accept-Encoding value, best first (highest q, then br > gzip >
+ * identity). Identity is acceptable unless `identity;q=0`, or `*;q=0` without an identity entry; when
+ * nothing is acceptable the list is just identity (sending the unencoded form beats a 406). An empty
+ * value accepts identity only.
+ * Results are remembered per header value: browsers send the same few values over and over.
+ */
+export function acceptableCodings(header: string | undefined): Choice[] {
+  if (header === undefined) return ['identity'];
+  let result = choices.get(header);
+  if (result) return result;
+  const weights = parseAcceptEncoding(header);
+  const star = weights.get('*');
+  // Unlisted identity takes `*`'s weight, else the lowest weight listed: it stays acceptable, but a
+  // listed coding is not outranked by an identity the client never mentioned.
+  const listed = [...weights.values()].filter((q) => q > 0);
+  const identityWeight = weights.get('identity') ?? star ?? (listed.length > 0 ? Math.min(...listed) : 1);
+  const weightOf = (choice: Choice): number =>
+    choice === 'identity' ? identityWeight : (weights.get(choice) ?? star ?? 0);
+  result = PREFERENCE.filter((choice) => weightOf(choice) > 0).sort((a, b) => weightOf(b) - weightOf(a));
+  if (result.length === 0) result = ['identity'];
+  if (choices.size >= MAX_REMEMBERED) choices.clear();
+  choices.set(header, result);
+  return result;
+}
+
+/**
+ * Whether compressing a type pays: mime-db's `compressible` flag (text, JS, JSON, SVG, wasm...), with
+ * any `text/*` counted in. Never the catch-all octet-stream: an unknown file is often compressed data.
+ */
+export function isCompressible(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/octet-stream') return false;
+  const known = (db as Record<string, { compressible?: boolean }>)[type]?.compressible;
+  return known ?? type.startsWith('text/');
+}
+
+/** The ETag of an encoded representation: the identity tag with the coding inside the quotes. */
+export function etagForCoding(identityEtag: string, coding: Coding | undefined): string {
+  return coding === undefined ? identityEtag : `${identityEtag.slice(0, -1)}-${coding}"`;
+}

@@ -1,0 +1,75 @@
+// Choosing what to send for a file: the identity bytes, a precompressed sibling, or on-the-fly
+// compression (RFC 9110 §12.5.3), and the validators and headers of that representation.
+import { basename } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { etagFor, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
+import { SIBLING_SUFFIX, acceptableCodings, etagForCoding, isCompressible } from './encoding.js';
+import { contentTypeFor } from './mime.js';
+import type { Coding, Entry, Representation } from './types.js';
+
+/** Smaller bodies are sent as they are: compressing them saves less than it costs. */
+export const MIN_COMPRESS_SIZE = 1024;
+
+/** What `select` needs from the handler's options, prepared once. */
+export interface SelectionPolicy {
+  compress: boolean;
+  etag: boolean;
+  cacheControlFor(fileName: string, contentType: string): string;
+  /** Looks a sibling path up under the same safety rules as any request (inside root, not hidden). */
+  findSibling(path: string): Promise<Entry | undefined>;
+}
+
+/**
+ * The representation to send for `entry`. Compressible types are negotiable (and so vary on
+ * Accept-Encoding); a request with Range gets the identity bytes, since ranges apply to identity.
+ */
+export async function selectRepresentation(
+  req: IncomingMessage,
+  entry: Entry,
+  policy: SelectionPolicy,
+): Promise<Representation> {
+  const contentType = contentTypeFor(entry.realPath);
+  const negotiable = isCompressible(contentType);
+  const build = (file: Entry, coding: Coding | undefined, compressOnTheFly: boolean): Representation =>
+    describe(entry, file, contentType, coding, compressOnTheFly, negotiable, policy);
+  if (!negotiable || req.headers.range !== undefined) return build(entry, undefined, false);
+
+  const codings = acceptableCodings(req.headers['accept-encoding']);
+  const accepted = codings.slice(0, codings.indexOf('identity') === -1 ? codings.length : codings.indexOf('identity'));
+  for (const coding of accepted as Coding[]) {
+    const sibling = await policy.findSibling(entry.realPath + SIBLING_SUFFIX[coding]);
+    // A sibling older than its original is stale (the original was rebuilt since): never serve it.
+    if (sibling?.stats.isFile() && sibling.stats.mtimeMs >= entry.stats.mtimeMs) return build(sibling, coding, false);
+  }
+  const onTheFly = accepted[0] as Coding | undefined;
+  if (onTheFly && policy.compress && entry.stats.size >= MIN_COMPRESS_SIZE) return build(entry, onTheFly, true);
+  return build(entry, undefined, false);
+}
+
+function describe(
+  original: Entry,
+  file: Entry,
+  contentType: string,
+  coding: Coding | undefined,
+  compressOnTheFly: boolean,
+  negotiable: boolean,
+  policy: SelectionPolicy,
+): Representation {
+  const now = Date.now();
+  const lastModifiedSeconds = lastModifiedSecondsFor(file.stats, now);
+  const etag = policy.etag ? etagForCoding(etagFor(file.stats), coding) : undefined;
+  const headers: Record<string, string | number> = { 'Content-Type': contentType };
+  if (!compressOnTheFly) headers['Content-Length'] = file.stats.size;
+  if (coding) headers['Content-Encoding'] = coding;
+  headers['Last-Modified'] = formatHttpDate(lastModifiedSeconds);
+  // A future mtime is clamped to now: send Date from the same clock, since Node's cached Date
+  // string can lag a second behind and would then precede Last-Modified.
+  if (file.stats.mtimeMs > now) headers.Date = formatHttpDate(Math.floor(now / 1000));
+  if (etag) headers.ETag = etag;
+  // Ranges are served on the identity representation only.
+  if (!coding) headers['Accept-Ranges'] = 'bytes';
+  headers['Cache-Control'] = policy.cacheControlFor(basename(original.realPath), contentType);
+  if (negotiable) headers.Vary = 'Accept-Encoding';
+  headers['X-Content-Type-Options'] = 'nosniff';
+  return { file, coding, compressOnTheFly, etag, lastModifiedSeconds, headers };
+}
