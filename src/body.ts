@@ -59,11 +59,18 @@ export function streamCompressed(handle: FileHandle, size: number, coding: Codin
 
 /** Streams a multipart/byteranges body: each part's header, then its bytes, then the closing line. */
 export function streamMultipart(handle: FileHandle, ranges: ByteRange[], framing: Multipart, res: ServerResponse): void {
+  // Plain positioned reads on the one handle: a read stream per part would leave a listener on the
+  // handle for every part until it closes.
   async function* parts(): AsyncGenerator<Buffer> {
     for (const [index, { start, end }] of ranges.entries()) {
       yield Buffer.from(framing.partHeaders[index]!);
-      // autoClose off: the handle serves every part and is closed once, below.
-      yield* handle.createReadStream({ start, end, autoClose: false, highWaterMark: READ_CHUNK });
+      for (let position = start; position <= end; ) {
+        const length = Math.min(READ_CHUNK, end - position + 1);
+        const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(length), 0, length, position);
+        if (bytesRead === 0) return; // the file shrank: ExactLength fails the response
+        position += bytesRead;
+        yield buffer.subarray(0, bytesRead);
+      }
     }
     yield Buffer.from(framing.closing);
   }
