@@ -5,6 +5,8 @@ import { relative, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createHandler } from './handler.js';
+import { ConfigError, loadConfig } from './config.js';
+import type { HandlerOptions } from './types.js';
 import { closeGracefully, createServer, listen } from './server.js';
 import { paletteFor, requestLogger, type Palette } from './log.js';
 
@@ -16,17 +18,28 @@ const SHUTDOWN_GRACE_MS = 3_000;
 const DEFAULT_PORT = 3000;
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
 
-/** The flags as yargs parses them (CLI types, kept apart from the handler's options). */
+/**
+ * The flags as yargs parses them (CLI types, kept apart from the handler's options). Only `dir` has a
+ * yargs default: every other flag is undefined unless given, so the config file can fill it in and
+ * CLI flags override the file.
+ */
 interface CliArgs {
   dir: string;
   port?: string;
   host?: string;
-  strictPort: boolean;
-  quiet: boolean;
-  compress: boolean;
+  strictPort?: boolean;
+  quiet?: boolean;
+  compress?: boolean;
   cache?: string;
-  cacheHashed: boolean;
-  etag: boolean;
+  cacheHashed?: boolean;
+  etag?: boolean;
+  listing?: boolean;
+  single?: string;
+  cleanUrls?: boolean;
+  config?: string;
+  cors?: boolean;
+  header?: string[];
+  auth?: string;
 }
 
 class UsageError extends Error {}
@@ -47,44 +60,61 @@ function parseArgs(argv: string[]): CliArgs {
         defaultDescription: 'the current directory',
       }),
     )
-    .option('port', {
-      alias: 'p',
-      type: 'string',
-      describe: 'Port to listen on; 0 picks any free port. A busy port moves to the next free one',
-      defaultDescription: `${DEFAULT_PORT}, or $PORT`,
+    .options({
+      port: {
+        alias: 'p',
+        type: 'string',
+        describe: 'Port to listen on; 0 picks any free port. A busy port moves to the next free one',
+        defaultDescription: `${DEFAULT_PORT}, or $PORT`,
+      },
+      host: {
+        alias: 'H',
+        type: 'string',
+        describe: 'Host to bind; a bare --host (or 0.0.0.0, ::) exposes the server on the network',
+        defaultDescription: 'localhost',
+      },
+      'strict-port': { type: 'boolean', describe: 'Exit with an error if the port is busy instead of trying the next one' },
+      quiet: { alias: 'q', type: 'boolean', describe: 'Do not log requests' },
+      config: {
+        type: 'string',
+        describe: 'Config file to read',
+        defaultDescription: 'tiny-serve.json or serve.json in dir',
+      },
     })
-    .option('host', {
-      alias: 'H',
-      type: 'string',
-      // No yargs default: with one, a bare --host would read as the default instead of ''.
-      defaultDescription: 'localhost',
-      describe: 'Host to bind; a bare --host (or 0.0.0.0, ::) exposes the server on the network',
+    .group(['port', 'host', 'strict-port', 'quiet', 'config'], 'Server:')
+    .options({
+      listing: { type: 'boolean', describe: 'List directories without index.html; --no-listing answers 404', defaultDescription: 'true' },
+      single: {
+        type: 'string',
+        describe: 'Single-page app: serve this file for missing paths without an extension (bare flag: index.html)',
+      },
+      'clean-urls': { type: 'boolean', describe: 'Serve /about from about.html and redirect /about.html to /about' },
     })
-    .option('strict-port', {
-      type: 'boolean',
-      default: false,
-      describe: 'Exit with an error if the port is busy instead of trying the next one',
+    .group(['listing', 'single', 'clean-urls'], 'Files:')
+    .options({
+      compress: {
+        type: 'boolean',
+        describe: 'Compress text responses on the fly (brotli, gzip); --no-compress turns it off. Precompressed .br/.gz files are always used',
+        defaultDescription: 'true',
+      },
+      cache: { type: 'string', describe: 'Cache-Control: public, max-age=<seconds> for every file', defaultDescription: 'no-cache: always revalidate' },
+      'cache-hashed': {
+        type: 'boolean',
+        describe: 'Cache files with a content hash in their name (app.3f9a1c2b.js) for a year, immutable; never HTML',
+      },
+      etag: { type: 'boolean', describe: 'Send ETags; --no-etag leaves Last-Modified alone', defaultDescription: 'true' },
     })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Do not log requests' })
-    .option('compress', {
-      type: 'boolean',
-      default: true,
-      describe: 'Compress text responses on the fly (brotli, gzip); --no-compress turns it off. Precompressed .br/.gz files are always used',
+    .group(['compress', 'cache', 'cache-hashed', 'etag'], 'Caching:')
+    .options({
+      cors: { type: 'boolean', describe: 'Allow cross-origin requests from any origin (Access-Control-Allow-Origin: *)' },
+      header: { type: 'string', array: true, describe: 'Add a header to every response: --header "Name: value" (repeatable)' },
+      auth: { type: 'string', describe: 'Require HTTP Basic auth, user:password (or set TINY_SERVE_AUTH)' },
     })
-    .option('cache', {
-      type: 'string',
-      describe: 'Cache-Control: public, max-age=<seconds> for every file',
-      defaultDescription: 'no-cache: always revalidate',
-    })
-    .option('cache-hashed', {
-      type: 'boolean',
-      default: false,
-      describe: 'Cache files with a content hash in their name (app.3f9a1c2b.js) for a year, immutable; never HTML',
-    })
-    .option('etag', { type: 'boolean', default: true, describe: 'Send ETags; --no-etag leaves Last-Modified alone' })
+    .group(['cors', 'header', 'auth'], 'Security:')
     .example('$0', 'Serve the current directory on http://localhost:3000')
     .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
     .example('$0 dist --host', 'Serve dist to other devices on the network')
+    .example('$0 dist --single', 'Preview a single-page app (client-side routes get index.html)')
     .strict()
     .help()
     .alias('help', 'h')
@@ -129,9 +159,10 @@ function networkAddresses(host: string): string[] {
   return addresses;
 }
 
-function banner(palette: Palette, root: string, host: string, port: number): string {
+function banner(palette: Palette, settings: Settings, port: number): string {
+  const { host, handlerOptions: options } = settings;
   const exposed = ALL_INTERFACES.has(host);
-  const shown = relative(process.cwd(), root) || '.';
+  const shown = relative(process.cwd(), options.root) || '.';
   const lines = [
     '',
     `  ${palette.bold('tiny-serve')} ${palette.dim(`v${__VERSION__}`)}  serving ${palette.cyan(shown)}`,
@@ -143,6 +174,13 @@ function banner(palette: Palette, root: string, host: string, port: number): str
   } else {
     lines.push(`  Network:  ${palette.dim('use --host to expose')}`);
   }
+  const notes = [
+    settings.configPath && `config ${relative(process.cwd(), settings.configPath)}`,
+    options.single && `single-page app (fallback ${options.single === true ? 'index.html' : options.single})`,
+    options.auth && 'basic auth on',
+    options.cors && 'CORS on',
+  ].filter(Boolean);
+  if (notes.length > 0) lines.push('', `  ${palette.dim(notes.join(' · '))}`);
   lines.push('', `  ${palette.dim('Press Ctrl+C to stop')}`, '', '');
   return lines.join('\n');
 }
@@ -164,6 +202,59 @@ function listenErrorMessage(error: NodeJS.ErrnoException, host: string, port: nu
   }
 }
 
+/** Everything the CLI needs, from defaults < config file < environment < flags. */
+interface Settings {
+  port: number;
+  host: string;
+  strictPort: boolean;
+  quiet: boolean;
+  configPath: string | undefined;
+  handlerOptions: HandlerOptions;
+}
+
+function settingsFrom(args: CliArgs): Settings {
+  const root = resolve(args.dir);
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(root, args.config);
+  } catch (error) {
+    if (error instanceof ConfigError) fatal(error.message);
+    throw error;
+  }
+  const { port: configPort, host: configHost, strictPort, quiet, ...fileOptions } = loaded.config;
+  const port =
+    args.port !== undefined
+      ? parsePort(args.port, '--port')
+      : process.env.PORT
+        ? parsePort(process.env.PORT, 'the PORT variable')
+        : (configPort ?? DEFAULT_PORT);
+  const host = args.host === undefined ? (configHost ?? 'localhost') : args.host;
+  const given = <T>(value: T | undefined, fallback: T | undefined): T | undefined => (value === undefined ? fallback : value);
+  const handlerOptions: HandlerOptions = {
+    ...fileOptions,
+    root,
+    configFile: loaded.path,
+    compress: given(args.compress, fileOptions.compress),
+    cache: args.cache !== undefined ? parseCacheSeconds(args.cache) : fileOptions.cache,
+    cacheHashed: given(args.cacheHashed, fileOptions.cacheHashed),
+    etag: given(args.etag, fileOptions.etag),
+    listing: given(args.listing, fileOptions.listing),
+    single: args.single === undefined ? fileOptions.single : args.single === '' ? true : args.single,
+    cleanUrls: given(args.cleanUrls, fileOptions.cleanUrls),
+    cors: given(args.cors, fileOptions.cors),
+    header: [...(fileOptions.header ?? []), ...(args.header ?? [])],
+    auth: args.auth ?? (process.env.TINY_SERVE_AUTH || undefined) ?? fileOptions.auth,
+  };
+  return {
+    port,
+    host: host === '' ? '0.0.0.0' : host,
+    strictPort: given(args.strictPort, strictPort) ?? false,
+    quiet: given(args.quiet, quiet) ?? false,
+    configPath: loaded.path,
+    handlerOptions,
+  };
+}
+
 async function main(): Promise<void> {
   let args: CliArgs;
   try {
@@ -171,29 +262,18 @@ async function main(): Promise<void> {
   } catch (error) {
     fatal(`${(error as Error).message} (see tiny-serve --help)`);
   }
-  const port =
-    args.port !== undefined
-      ? parsePort(args.port, '--port')
-      : process.env.PORT
-        ? parsePort(process.env.PORT, 'the PORT variable')
-        : DEFAULT_PORT;
-  const host = args.host === undefined ? 'localhost' : args.host === '' ? '0.0.0.0' : args.host;
+  const settings = settingsFrom(args);
+  const { port, host } = settings;
 
   let handler;
   try {
-    handler = createHandler({
-      root: args.dir,
-      compress: args.compress,
-      cache: parseCacheSeconds(args.cache),
-      cacheHashed: args.cacheHashed,
-      etag: args.etag,
-    });
+    handler = createHandler(settings.handlerOptions);
   } catch (error) {
     fatal((error as Error).message);
   }
 
   const palette = paletteFor(process.stdout, process.env);
-  const logRequest = args.quiet ? undefined : requestLogger((line) => process.stdout.write(line), palette);
+  const logRequest = settings.quiet ? undefined : requestLogger((line) => process.stdout.write(line), palette);
   const server = createServer((req, res) => {
     logRequest?.(req, res);
     handler(req, res);
@@ -201,7 +281,7 @@ async function main(): Promise<void> {
 
   let bound: number;
   try {
-    bound = await listen(server, { port, host, strictPort: args.strictPort });
+    bound = await listen(server, { port, host, strictPort: settings.strictPort });
   } catch (error) {
     fatal(listenErrorMessage(error as NodeJS.ErrnoException, host, port));
   }
@@ -209,7 +289,7 @@ async function main(): Promise<void> {
   if (port !== 0 && bound !== port) {
     process.stdout.write(`\n  ${palette.yellow(`Port ${port} is in use, using ${bound} instead.`)}\n`);
   }
-  process.stdout.write(banner(palette, resolve(args.dir), host, bound));
+  process.stdout.write(banner(palette, settings, bound));
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -222,4 +302,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-void main();
+main().catch((error: unknown) => fatal(error instanceof Error ? error.message : String(error)));

@@ -1,6 +1,6 @@
 // The only module that touches the file system on the request path: lookup, opening, small reads.
 // Keeping it this small lets a cache sit in front of it later without touching the pipeline.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Entry } from './types.js';
 
@@ -19,4 +19,14 @@ export function openForReading(path: string): Promise<FileHandle> {
 /** Reads a whole small file (error pages). */
 export function readSmallFile(path: string): Promise<Buffer> {
   return fsp.readFile(path);
+}
+
+/** The names and kinds in a directory (no file is opened). */
+export function readDirectory(path: string): Promise<Dirent[]> {
+  return fsp.readdir(path, { withFileTypes: true });
+}
+
+/** Metadata of a path, following symlinks. */
+export function statPath(path: string): Promise<Stats> {
+  return fsp.stat(path);
 }

@@ -2,23 +2,25 @@
 // `createHandler` does all option work once; the returned function only reads prepared values.
 import { randomBytes } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
-import { lookup, openForReading, readSmallFile } from './fs-access.js';
+import { openForReading, readSmallFile } from './fs-access.js';
+import { basicAuth, parseCredentials } from './auth.js';
+import { NOT_FOUND_CODES, createLocator } from './locate.js';
+import { readListing, sendListing, wantsJson } from './listing.js';
+import { isPreflight, responseHeaders, sendPreflight } from './response-headers.js';
 import { evaluatePreconditions } from './conditional.js';
 import { cachePolicy } from './cache-policy.js';
 import { acceptMethod, sendPage, sendRedirect, sendUserPage } from './pages.js';
 import { ifRangeAllows, multipartFraming, parseRange, type ByteRange } from './range.js';
 import { selectRepresentation, type SelectionPolicy } from './representation.js';
-import { isHidden, locationFor, makeRoot, parseTarget, relativeInside, toFsPath, type Target } from './resolve.js';
+import { makeRoot, parseTarget } from './resolve.js';
 import { streamCompressed, streamFile, streamMultipart } from './body.js';
-import type { Entry, HandlerOptions, Representation } from './types.js';
+import type { HandlerOptions, Representation } from './types.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** fs error codes that mean "there is nothing to serve here". */
-const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -59,9 +61,6 @@ function validateOptions(options: HandlerOptions): void {
   }
 }
 
-/** What a target maps to: a regular file, a redirect to the slash form, or nothing. */
-type Located = { kind: 'file'; entry: Entry } | { kind: 'redirect'; location: string } | { kind: 'missing' };
-const MISSING: Located = { kind: 'missing' };
 const WHOLE = { kind: 'whole' } as const;
 
 /** How to answer with a representation once the file is open. */
@@ -74,6 +73,10 @@ interface BodyPlan {
 export function createHandler(options: HandlerOptions): RequestHandler {
   validateOptions(options);
   const root = makeRoot(resolveRoot(options.root));
+  const locator = createLocator(root, options);
+  const checkAuth = options.auth === undefined ? undefined : basicAuth(parseCredentials(options.auth));
+  const cors = options.cors ?? false;
+  const decorate = responseHeaders(options);
   const onError = options.onError ?? defaultOnError;
   const notFoundPage = `${root.prefix}404.html`;
   // One multipart boundary per handler: random, so no file's content can contain it by accident.
@@ -82,7 +85,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     compress: options.compress ?? true,
     etag: options.etag ?? true,
     cacheControlFor: cachePolicy(options),
-    findSibling: lookupInside,
+    findSibling: locator.lookupInside,
   };
 
   return function handle(req, res) {
@@ -90,45 +93,29 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   };
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A preflight carries no credentials by design, and reveals nothing: it skips auth.
+    if (cors && isPreflight(req)) return sendPreflight(req, res);
+    if (checkAuth && !checkAuth(req, res)) return;
     if (!acceptMethod(req, res)) return;
     const target = parseTarget(req.url ?? '/');
     if (!target.ok) return sendPage(req, res, 400);
-    const located = await locate(target);
-    if (located.kind === 'redirect') return sendRedirect(req, res, located.location);
+    decorate?.(req, res, target.path);
+
+    const located = await locator.locate(req, target);
+    if (located.kind === 'redirect') return sendRedirect(req, res, located.location, located.status);
     if (located.kind === 'missing') return sendNotFound(req, res);
+    if (located.kind === 'listing') {
+      const entries = await readListing(located.directory.realPath, located.urlPath, (name) =>
+        locator.isListed(located.directory.realPath, name),
+      );
+      return sendListing(req, res, located.urlPath, entries, wantsJson(req, located.query));
+    }
 
     const representation = await selectRepresentation(req, located.entry, policy);
     const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
     if (outcome === 'not-modified') return sendNotModified(res, representation);
     if (outcome === 'precondition-failed') return sendPage(req, res, 412);
     return sendRepresentation(req, res, representation);
-  }
-
-  /** Looks a path up and accepts it only if its real path is inside the root and not hidden. */
-  async function lookupInside(path: string): Promise<Entry | undefined> {
-    let entry: Entry;
-    try {
-      entry = await lookup(path);
-    } catch (error) {
-      if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) return undefined;
-      throw error;
-    }
-    const relative = relativeInside(root, entry.realPath);
-    return relative === undefined || isHidden(relative) ? undefined : entry;
-  }
-
-  async function locate(target: Extract<Target, { ok: true }>): Promise<Located> {
-    if (isHidden(target.path.slice(1))) return MISSING;
-    let entry = await lookupInside(toFsPath(root, target.path));
-    if (!entry) return MISSING;
-    if (entry.stats.isDirectory()) {
-      if (!target.directoryForm) return { kind: 'redirect', location: locationFor(`${target.path}/`, target.query) };
-      entry = await lookupInside(`${entry.realPath}${sep}index.html`);
-    } else if (target.directoryForm) {
-      return MISSING; // `/file.txt/` names no file
-    }
-    // Only regular files: FIFOs, sockets and devices are refused from stat, never opened.
-    return entry?.stats.isFile() ? { kind: 'file', entry } : MISSING;
   }
 
   /**
@@ -192,7 +179,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   }
 
   async function sendNotFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const page = await lookupInside(notFoundPage).catch(() => undefined);
+    const page = await locator.lookupInside(notFoundPage).catch(() => undefined);
     const body = page?.stats.isFile() ? await readSmallFile(page.realPath).catch(() => undefined) : undefined;
     if (body) sendUserPage(req, res, 404, body);
     else sendPage(req, res, 404);

@@ -52,9 +52,9 @@ export function sendUserPage(req: IncomingMessage, res: ServerResponse, status: 
   sendHtml(req, res, status, USER_PAGE_HEADERS, body);
 }
 
-/** 301 to a path-only Location that the caller built with `locationFor`. */
-export function sendRedirect(req: IncomingMessage, res: ServerResponse, location: string): void {
-  sendPage(req, res, 301, { Location: location });
+/** A redirect (301 unless told) to a Location built with `locationFor` or from validated config. */
+export function sendRedirect(req: IncomingMessage, res: ServerResponse, location: string, status = 301): void {
+  sendPage(req, res, status, { Location: location });
 }
 
 /**

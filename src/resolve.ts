@@ -79,7 +79,8 @@ export function isHidden(relative: string): boolean {
   return parts.some((part, index) => part.startsWith('.') && !(index === 0 && part === '.well-known'));
 }
 
-function encodeQuery(query: string): string {
+/** A raw query string made header-safe: the client's bytes kept, anything unsafe percent-encoded. */
+export function encodeQuery(query: string): string {
   // Keep the client's bytes (Node hands them over as latin1 characters) but never let a byte that a
   // header cannot carry through.
   return query.replace(/[^\x21-\x7e]/g, (char) => {

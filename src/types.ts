@@ -1,5 +1,8 @@
 // Shared types: the handler's public options and the values passed between request-pipeline steps.
 import type { Stats } from 'node:fs';
+import type { HeaderRule } from './response-headers.js';
+
+export type { HeaderRule };
 
 /** Options of `createHandler`. Every field is optional except `root`. */
 export interface HandlerOptions {
@@ -33,6 +36,40 @@ export interface HandlerOptions {
    */
   cacheHashed?: boolean;
   /**
+   * A directory without `index.html` shows a listing (HTML, or JSON when asked for); `false` → 404.
+   * @default true
+   */
+  listing?: boolean;
+  /**
+   * Single-page-app fallback: a GET/HEAD for a missing path without a file extension, from a client
+   * that accepts HTML, gets this file (relative to the root) with 200. `true` means `index.html`.
+   * Existing files always win; `/.well-known/` is never rewritten.
+   * @default false
+   */
+  single?: boolean | string;
+  /** `/about` serves `about.html`, and `/about.html` redirects (301) to `/about`. @default false */
+  cleanUrls?: boolean;
+  /**
+   * `true`: directories are addressed with a trailing slash (`/docs` → 301 `/docs/`). `false`: the
+   * opposite (`/docs/` → 301 `/docs`, which serves the directory).
+   * @default true
+   */
+  trailingSlash?: boolean;
+  /** Paths that match no file are served from `destination` (`:param`s substituted). @default [] */
+  rewrites?: Rewrite[];
+  /** Paths matching `source` redirect to `destination` with `type` (301 by default). @default [] */
+  redirects?: Redirect[];
+  /** Headers to set (a string) or remove (null) on responses for paths matching `source`. @default [] */
+  headers?: HeaderRule[];
+  /** `Name: value` headers added to every response. @default [] */
+  header?: string[];
+  /** CORS for any origin (`Access-Control-Allow-Origin: *`, never with credentials) and preflights. @default false */
+  cors?: boolean;
+  /** `user:password`: every request needs HTTP Basic authentication. @default undefined */
+  auth?: string;
+  /** Absolute path of the config file in use: never served and never listed. @default undefined */
+  configFile?: string;
+  /**
    * Called once for every unexpected error that becomes a 500 (or an aborted response).
    * @default writes one line to stderr
    */
@@ -62,4 +99,17 @@ export interface Representation {
   lastModifiedSeconds: number;
   /** Headers of the 200 response; no Content-Length when compressing on the fly. */
   headers: Record<string, string | number>;
+}
+
+/** A config rewrite: paths matching `source` (that match no file) are served from `destination`. */
+export interface Rewrite {
+  source: string;
+  destination: string;
+}
+
+/** A config redirect. `destination` is a path or an http(s) URL; `:param`s are substituted. */
+export interface Redirect {
+  source: string;
+  destination: string;
+  type?: 301 | 302 | 307 | 308;
 }

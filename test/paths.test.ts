@@ -106,7 +106,14 @@ describe('request targets against the fixture site', () => {
       expect(text(res)).not.toContain('attacker.example');
     });
 
-    it.each([['/no-index/'], ['/hello.txt/'], ['/hello.txt//'], ['/nested/page.html/']])(
+    it('a directory without index.html is listed by default', async () => {
+      const res = await rawRequest(site.port, '/no-index/');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(text(res)).toContain('href="/no-index/file.txt"');
+    });
+
+    it.each([['/hello.txt/'], ['/hello.txt//'], ['/nested/page.html/']])(
       'GET %s → 404',
       async (target) => {
         const res = await rawRequest(site.port, target);

@@ -133,7 +133,7 @@ describe('freshness', () => {
   let server: TestServer;
   beforeAll(async () => {
     site = copySite();
-    server = await startServer({ root: site.root });
+    server = await startServer({ root: site.root, listing: false });
   });
   afterAll(async () => {
     await server.close();

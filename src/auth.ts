@@ -1,0 +1,41 @@
+// HTTP Basic authentication (RFC 7617) for one user: constant-time comparison, never logged.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const CHALLENGE = 'Basic realm="tiny-serve", charset="UTF-8"';
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Validates `user:password` (a non-empty user, a colon, a password); throws a clear Error. */
+export function parseCredentials(value: string): string {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1) throw new Error('auth must look like user:password');
+  return value;
+}
+
+/**
+ * Returns a check that lets a request through (true) or answers 401 with a challenge (false).
+ * Both sides are hashed first, so timingSafeEqual compares equal lengths and the time taken says
+ * nothing about how much of the password was right.
+ */
+export function basicAuth(credentials: string): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const expected = digest(credentials);
+  return (req, res) => {
+    const header = req.headers.authorization;
+    if (header !== undefined && /^basic /i.test(header)) {
+      const given = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+      if (timingSafeEqual(digest(given), expected)) return true;
+    }
+    const body = Buffer.from('401 Unauthorized\n');
+    res.writeHead(401, {
+      'WWW-Authenticate': CHALLENGE,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return false;
+  };
+}

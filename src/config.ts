@@ -1,0 +1,185 @@
+// The config file: `tiny-serve.json` (or serve's `serve.json`) in the served directory, or
+// `--config <path>`. Validated strictly at startup: any problem is one error naming the file and key.
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PatternError, compilePattern } from './patterns.js';
+import { HeaderError, parseHeaderFlag, validateHeader, type HeaderRule } from './response-headers.js';
+import type { HandlerOptions, Redirect, Rewrite } from './types.js';
+
+import { CONFIG_FILE_NAMES } from './config-names.js';
+
+export { CONFIG_FILE_NAMES };
+
+/** Everything a config file can set: the CLI's options (camelCase) and the rules. */
+export interface FileConfig extends Omit<HandlerOptions, 'root' | 'onError' | 'configFile'> {
+  port?: number;
+  host?: string;
+  strictPort?: boolean;
+  quiet?: boolean;
+}
+
+export class ConfigError extends Error {}
+
+type Check = (value: unknown, key: string) => unknown;
+
+function fail(key: string, expected: string): never {
+  throw new ConfigError(`"${key}" must be ${expected}`);
+}
+
+const isBoolean: Check = (value, key) => (typeof value === 'boolean' ? value : fail(key, 'true or false'));
+const isString: Check = (value, key) => (typeof value === 'string' ? value : fail(key, 'a string'));
+const isSeconds: Check = (value, key) =>
+  Number.isInteger(value) && (value as number) >= 0 ? value : fail(key, 'a whole number of seconds');
+const isPort: Check = (value, key) =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65535 ? value : fail(key, 'a port number from 0 to 65535');
+const isBooleanOrString: Check = (value, key) =>
+  typeof value === 'boolean' || typeof value === 'string' ? value : fail(key, 'true, false or a file name');
+
+function isPattern(value: unknown, key: string): string {
+  const source = isString(value, key) as string;
+  try {
+    compilePattern(source);
+  } catch (error) {
+    if (error instanceof PatternError) throw new ConfigError(`"${key}": ${error.message}`);
+    throw error;
+  }
+  return source;
+}
+
+function isArrayOf<T>(check: (item: unknown, key: string) => T): (value: unknown, key: string) => T[] {
+  return (value, key) => (Array.isArray(value) ? value.map((item, index) => check(item, `${key}[${index}]`)) : fail(key, 'a list'));
+}
+
+function isObject(value: unknown, key: string, allowed: string[]): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(key, 'an object');
+  for (const name of Object.keys(value)) {
+    if (!allowed.includes(name)) throw new ConfigError(`unknown key "${key}.${name}"`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A path (`/new/:slug`) or an absolute http(s) URL, with nothing a header could not carry. */
+function isDestination(value: unknown, key: string): string {
+  const text = isString(value, key) as string;
+  if (!(text.startsWith('/') || /^https?:\/\/[^/\\]/i.test(text)) || /[\s\x00-\x1f\x7f]/.test(text)) {
+    fail(key, 'a path starting with / or an http(s) URL, without spaces or control characters');
+  }
+  return text;
+}
+
+const REDIRECT_STATUSES = [301, 302, 307, 308];
+
+const isRewrite = (value: unknown, key: string): Rewrite => {
+  const rule = isObject(value, key, ['source', 'destination']);
+  return { source: isPattern(rule.source, `${key}.source`), destination: isDestination(rule.destination, `${key}.destination`) };
+};
+
+const isRedirect = (value: unknown, key: string): Redirect => {
+  const rule = isObject(value, key, ['source', 'destination', 'type']);
+  const type = rule.type ?? 301;
+  if (!REDIRECT_STATUSES.includes(type as number)) fail(`${key}.type`, 'one of 301, 302, 307, 308');
+  return {
+    source: isPattern(rule.source, `${key}.source`),
+    destination: isDestination(rule.destination, `${key}.destination`),
+    type: type as Redirect['type'],
+  };
+};
+
+const isHeaderRule = (value: unknown, key: string): HeaderRule => {
+  const rule = isObject(value, key, ['source', 'headers']);
+  const headers = isArrayOf((item, itemKey) => {
+    const header = isObject(item, itemKey, ['key', 'value']);
+    const name = isString(header.key, `${itemKey}.key`) as string;
+    if (header.value !== null && typeof header.value !== 'string') fail(`${itemKey}.value`, 'a string, or null to remove the header');
+    try {
+      validateHeader(name, header.value as string | null);
+    } catch (error) {
+      if (error instanceof HeaderError) throw new ConfigError(`"${itemKey}": ${error.message}`);
+      throw error;
+    }
+    return { key: name, value: header.value as string | null };
+  })(rule.headers, `${key}.headers`);
+  return { source: isPattern(rule.source, `${key}.source`), headers };
+};
+
+const isHeaderFlag = (value: unknown, key: string): string => {
+  const text = isString(value, key) as string;
+  try {
+    parseHeaderFlag(text);
+  } catch (error) {
+    if (error instanceof HeaderError) throw new ConfigError(`"${key}": ${error.message}`);
+    throw error;
+  }
+  return text;
+};
+
+/** Every key a config file may hold, with its check. `directoryListing` is serve's name for `listing`. */
+const SCHEMA: Record<string, Check> = {
+  port: isPort,
+  host: isString,
+  strictPort: isBoolean,
+  quiet: isBoolean,
+  compress: isBoolean,
+  cache: isSeconds,
+  cacheHashed: isBoolean,
+  etag: isBoolean,
+  listing: isBoolean,
+  directoryListing: isBoolean,
+  single: isBooleanOrString,
+  cleanUrls: isBoolean,
+  trailingSlash: isBoolean,
+  cors: isBoolean,
+  header: isArrayOf(isHeaderFlag),
+  auth: isString,
+  rewrites: isArrayOf(isRewrite),
+  redirects: isArrayOf(isRedirect),
+  headers: isArrayOf(isHeaderRule),
+};
+
+/** Validates a parsed config object; throws ConfigError naming the key. */
+export function validateConfig(raw: unknown): FileConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('the file must hold a JSON object');
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const check = SCHEMA[key];
+    if (!check) throw new ConfigError(`unknown key "${key}"`);
+    config[key === 'directoryListing' ? 'listing' : key] = check(value, key);
+  }
+  return config as FileConfig;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // missing, or `root` is no directory: the handler reports that one
+  }
+}
+
+/**
+ * Finds and reads the config: `explicitPath` when given (it must exist), else the first of
+ * CONFIG_FILE_NAMES in `root`. Startup only, so synchronous reads are fine here.
+ * Errors are thrown as ConfigError with the file name in front.
+ */
+export function loadConfig(root: string, explicitPath?: string): { path: string | undefined; config: FileConfig } {
+  let path: string | undefined;
+  if (explicitPath !== undefined) {
+    path = resolve(explicitPath);
+    if (!isFile(path)) throw new ConfigError(`config file not found: ${path}`);
+  } else {
+    path = CONFIG_FILE_NAMES.map((name) => join(root, name)).find(isFile);
+    if (path === undefined) return { path, config: {} };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${path}: ${error instanceof SyntaxError ? `invalid JSON: ${error.message}` : (error as Error).message}`);
+  }
+  try {
+    return { path, config: validateConfig(raw) };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,153 @@
+// Directory listings: entries read from metadata only (no file is opened), rendered as escaped,
+// self-contained HTML under a strict CSP, or as JSON.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readDirectory, statPath } from './fs-access.js';
+
+export interface ListingEntry {
+  name: string;
+  type: 'directory' | 'file';
+  size: number;
+  /** ISO 8601 modification time. */
+  mtime: string;
+  /** Percent-encoded path of the entry (directories end with `/`). */
+  url: string;
+}
+
+/** Entries statted at once: enough to keep the thread pool busy, few enough to leave it to others. */
+const STAT_BATCH = 64;
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/**
+ * Reads a directory's visible entries, folders first, then by name. `isListed` filters names (dotfiles
+ * and the config file are never listed); entries that vanish or are neither file nor directory
+ * (dangling links, FIFOs, sockets) are left out. Stats run in batches, yielding between them.
+ */
+export async function readListing(dirPath: string, urlPath: string, isListed: (name: string) => boolean): Promise<ListingEntry[]> {
+  const names = (await readDirectory(dirPath)).map((dirent) => dirent.name).filter(isListed);
+  const base = urlPath.split('/').map(encodeURIComponent).join('/');
+  const entries: ListingEntry[] = [];
+  for (let start = 0; start < names.length; start += STAT_BATCH) {
+    const batch = names.slice(start, start + STAT_BATCH);
+    const stats = await Promise.all(batch.map((name) => statPath(join(dirPath, name)).catch(() => undefined)));
+    batch.forEach((name, index) => {
+      const stat = stats[index];
+      if (!stat || !(stat.isFile() || stat.isDirectory())) return;
+      const isDirectory = stat.isDirectory();
+      entries.push({
+        name,
+        type: isDirectory ? 'directory' : 'file',
+        size: isDirectory ? 0 : stat.size,
+        mtime: stat.mtime.toISOString(),
+        url: `${base}${encodeURIComponent(name)}${isDirectory ? '/' : ''}`,
+      });
+    });
+  }
+  return entries.sort((a, b) => (a.type === b.type ? collator.compare(a.name, b.name) : a.type === 'directory' ? -1 : 1));
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+}
+
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--fg:#1f2328;--bg:#fff;--muted:#656d76;--line:#d0d7de;--link:#0969da}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#8d96a0;--line:#30363d;--link:#4493f8}}
+body{margin:0;font:15px/1.5 system-ui,sans-serif;color:var(--fg);background:var(--bg)}
+main{max-width:60rem;margin:0 auto;padding:1.5rem 1rem}
+h1{font-size:1.25rem;font-weight:600;word-break:break-all}
+a{color:var(--link);text-decoration:none}a:hover,a:focus{text-decoration:underline}
+table{width:100%;border-collapse:collapse}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line)}
+th{color:var(--muted);font-weight:500}
+td.name{word-break:break-all}td.size,td.date,th.size,th.date{white-space:nowrap;color:var(--muted)}
+td.size,th.size{text-align:right}
+@media (max-width:40rem){.date{display:none}}
+`.trim();
+
+/** The only style allowed on the page: by hash, so no injected markup could style or script anything. */
+export const LISTING_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+function breadcrumb(urlPath: string): string {
+  const parts = urlPath.split('/').filter((part) => part !== '');
+  let href = '/';
+  const links = [`<a href="/">/</a>`];
+  for (const part of parts) {
+    href += `${encodeURIComponent(part)}/`;
+    links.push(`<a href="${escapeHtml(href)}">${escapeHtml(part)}</a>/`);
+  }
+  return links.join('');
+}
+
+export function renderListingHtml(urlPath: string, entries: ListingEntry[]): string {
+  const rows = entries.map((entry) => {
+    const label = escapeHtml(entry.name) + (entry.type === 'directory' ? '/' : '');
+    const size = entry.type === 'directory' ? '—' : humanSize(entry.size);
+    const date = entry.mtime.slice(0, 16).replace('T', ' ');
+    return `<tr><td class="name"><a href="${escapeHtml(entry.url)}">${label}</a></td><td class="size">${size}</td><td class="date"><time datetime="${entry.mtime}">${date}</time></td></tr>`;
+  });
+  if (urlPath !== '/') rows.unshift('<tr><td class="name"><a href="../">../</a></td><td class="size"></td><td class="date"></td></tr>');
+  const title = `Index of ${escapeHtml(urlPath)}`;
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>${STYLE}</style></head>
+<body><main>
+<h1>Index of ${breadcrumb(urlPath)}</h1>
+<table>
+<thead><tr><th scope="col">Name</th><th scope="col" class="size">Size</th><th scope="col" class="date">Modified</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+</main></body>
+</html>
+`;
+}
+
+/**
+ * JSON when asked by `?format=json`, or when Accept names application/json explicitly and does not
+ * rank text/html above it; browsers (which list text/html first) get HTML.
+ */
+export function wantsJson(req: IncomingMessage, query: string): boolean {
+  if (/(?:^\?|&)format=json(?:&|$)/.test(query)) return true;
+  const accept = req.headers.accept;
+  if (!accept) return false;
+  let json: number | undefined;
+  let html: number | undefined;
+  for (const item of accept.split(',')) {
+    const [type, ...params] = item.split(';').map((part) => part.trim().toLowerCase());
+    const qParam = params.find((param) => param.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (type === 'application/json') json = Math.max(json ?? 0, Number.isFinite(q) ? q : 0);
+    if (type === 'text/html') html = Math.max(html ?? 0, Number.isFinite(q) ? q : 0);
+  }
+  return json !== undefined && json > 0 && (html === undefined || json > html);
+}
+
+/** Sends a listing (HEAD: headers only). Listings vary on Accept and are always revalidated. */
+export function sendListing(req: IncomingMessage, res: ServerResponse, urlPath: string, entries: ListingEntry[], json: boolean): void {
+  const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries })}\n` : renderListingHtml(urlPath, entries));
+  res.writeHead(200, {
+    'Content-Type': json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-cache',
+    Vary: 'Accept',
+    'Content-Security-Policy': LISTING_CSP,
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,149 @@
+// URL path → what to serve: a file, a directory listing, a redirect, or nothing. Owns the rules that
+// change the mapping: config redirects, trailing slashes, clean URLs, rewrites, the SPA fallback.
+import { sep } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { lookup } from './fs-access.js';
+import { compilePattern, substitute } from './patterns.js';
+import { encodeQuery, isHidden, locationFor, parseTarget, relativeInside, toFsPath, type Root } from './resolve.js';
+import type { Entry, HandlerOptions } from './types.js';
+import { CONFIG_FILE_NAMES } from './config-names.js';
+
+export type Located =
+  | { kind: 'file'; entry: Entry }
+  | { kind: 'listing'; directory: Entry; urlPath: string; query: string }
+  | { kind: 'redirect'; location: string; status: number }
+  | { kind: 'missing' };
+
+export type PathTarget = { path: string; query: string; directoryForm: boolean };
+
+const MISSING: Located = { kind: 'missing' };
+/** fs error codes that mean "there is nothing to serve here". */
+export const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
+
+export interface Locator {
+  /** Looks a path up; only entries whose real path is inside the root and not private. */
+  lookupInside(path: string): Promise<Entry | undefined>;
+  locate(req: IncomingMessage, target: PathTarget): Promise<Located>;
+  /** Whether a name in a directory (given by real path) may appear in a listing. */
+  isListed(directory: string, name: string): boolean;
+}
+
+/** Whether Accept allows HTML (no Accept allows everything). */
+function acceptsHtml(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  if (!accept) return true;
+  return accept.split(',').some((item) => {
+    const [type, ...params] = item.split(';').map((part) => part.trim().toLowerCase());
+    const q = params.find((param) => param.startsWith('q='));
+    return (type === 'text/html' || type === 'text/*' || type === '*/*') && (q === undefined || Number(q.slice(2)) > 0);
+  });
+}
+
+function hasExtension(path: string): boolean {
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return last.lastIndexOf('.') > 0;
+}
+
+/** A config destination as a Location: a path never becomes protocol-relative (`//host`, `/\host`). */
+function redirectLocation(destination: string, query: string): string {
+  const location = destination.startsWith('/') ? `/${destination.replace(/^[/\\]+/, '')}` : destination;
+  return location.includes('?') || query === '' ? location : location + encodeQuery(query);
+}
+
+export function createLocator(root: Root, options: HandlerOptions): Locator {
+  const trailingSlash = options.trailingSlash ?? true;
+  const cleanUrls = options.cleanUrls ?? false;
+  const listing = options.listing ?? true;
+  const single = options.single === true ? 'index.html' : options.single || undefined;
+  const redirects = (options.redirects ?? []).map((rule) => ({ ...rule, pattern: compilePattern(rule.source) }));
+  const rewrites = (options.rewrites ?? []).map((rule) => ({ ...rule, pattern: compilePattern(rule.source) }));
+  const configFile = options.configFile;
+
+  /** Dotfiles, dot-directories and the config file (at the root, or wherever --config named it). */
+  function isPrivate(relative: string, realPath: string): boolean {
+    return isHidden(relative) || CONFIG_FILE_NAMES.includes(relative) || realPath === configFile;
+  }
+
+  async function lookupInside(path: string): Promise<Entry | undefined> {
+    let entry: Entry;
+    try {
+      entry = await lookup(path);
+    } catch (error) {
+      if (NOT_FOUND_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw error;
+    }
+    const relative = relativeInside(root, entry.realPath);
+    return relative === undefined || isPrivate(relative, entry.realPath) ? undefined : entry;
+  }
+
+  function redirectTo(path: string, query: string): Located {
+    return { kind: 'redirect', location: locationFor(path, query), status: 301 };
+  }
+
+  /**
+   * The file system's answer for a path, with the trailing-slash and clean-URL policies. A rewritten
+   * path is `internal`: it is served as it is, never redirected (the client asked for another URL).
+   */
+  async function mapPath(target: PathTarget, internal = false): Promise<Located> {
+    const { path, query, directoryForm } = target;
+    if (isPrivate(path.slice(1), '')) return MISSING;
+    const entry = await lookupInside(toFsPath(root, path));
+    if (entry?.stats.isDirectory()) {
+      if (!internal && trailingSlash && !directoryForm) return redirectTo(`${path}/`, query);
+      if (!internal && !trailingSlash && directoryForm && path !== '/') return redirectTo(path.slice(0, -1), query);
+      const index = await lookupInside(`${entry.realPath}${sep}index.html`);
+      if (index?.stats.isFile()) return { kind: 'file', entry: index };
+      return listing ? { kind: 'listing', directory: entry, urlPath: directoryForm ? path : `${path}/`, query } : MISSING;
+    }
+    // Only regular files: FIFOs, sockets and devices are refused from stat, never opened.
+    if (entry?.stats.isFile()) {
+      if (directoryForm) return MISSING; // `/file.txt/` names no file
+      if (!internal && cleanUrls && path.endsWith('.html')) {
+        const stripped = path.endsWith('/index.html') ? path.slice(0, -'index.html'.length) : path.slice(0, -'.html'.length);
+        return redirectTo(stripped === '/' || trailingSlash || !stripped.endsWith('/') ? stripped : stripped.slice(0, -1), query);
+      }
+      return { kind: 'file', entry };
+    }
+    if (!entry && cleanUrls && !directoryForm && path !== '/') {
+      const page = await lookupInside(toFsPath(root, `${path}.html`));
+      if (page?.stats.isFile()) return { kind: 'file', entry: page };
+    }
+    return MISSING;
+  }
+
+  /** For a path that matched nothing: the first matching rewrite, then the SPA fallback. */
+  async function fallback(req: IncomingMessage, target: PathTarget): Promise<Located> {
+    for (const rule of rewrites) {
+      const params = rule.pattern.match(target.path);
+      if (!params) continue;
+      const rewritten = parseTarget(substitute(rule.destination, params));
+      if (rewritten.ok) {
+        const found = await mapPath({ ...rewritten, query: target.query }, true);
+        if (found.kind !== 'missing') return found;
+      }
+      break;
+    }
+    if (single && !hasExtension(target.path) && !target.path.startsWith('/.well-known/') && acceptsHtml(req)) {
+      const page = await lookupInside(root.prefix + single.replace(/^\/+/, ''));
+      if (page?.stats.isFile()) return { kind: 'file', entry: page };
+    }
+    return MISSING;
+  }
+
+  return {
+    lookupInside,
+    async locate(req, target) {
+      for (const rule of redirects) {
+        const params = rule.pattern.match(target.path);
+        if (params) {
+          return { kind: 'redirect', location: redirectLocation(substitute(rule.destination, params), target.query), status: rule.type ?? 301 };
+        }
+      }
+      const found = await mapPath(target);
+      return found.kind === 'missing' ? fallback(req, target) : found;
+    },
+    isListed(directory, name) {
+      return !name.startsWith('.') && !(directory === root.path && CONFIG_FILE_NAMES.includes(name)) && `${directory}${sep}${name}` !== configFile;
+    },
+  };
+}

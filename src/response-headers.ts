@@ -1,0 +1,109 @@
+// Headers added to responses from options: `--header`, config `headers` rules (a null value removes a
+// header), and CORS. Applied at writeHead, so every response (files, pages, 304s) gets them.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compilePattern, type PathPattern } from './patterns.js';
+import { ALLOWED_METHODS } from './pages.js';
+
+/** One config rule: headers to set (or remove, with null) on responses for paths matching `source`. */
+export interface HeaderRule {
+  source: string;
+  headers: { key: string; value: string | null }[];
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Visible ASCII, spaces and tabs, and obs-text; never CR, LF or other controls.
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export class HeaderError extends Error {}
+
+/** Checks a header name and value the way setHeader would, but at startup, with a clear message. */
+export function validateHeader(key: string, value: string | null): void {
+  if (!TOKEN.test(key)) throw new HeaderError(`invalid header name ${JSON.stringify(key)}`);
+  if (value !== null && !FIELD_VALUE.test(value)) {
+    throw new HeaderError(`invalid value for header ${key}: it contains a line break or control character`);
+  }
+}
+
+/** Parses `--header "Name: value"`. */
+export function parseHeaderFlag(text: string): { key: string; value: string } {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new HeaderError(`invalid --header ${JSON.stringify(text)}: use "Name: value"`);
+  const key = text.slice(0, colon).trim();
+  const value = text.slice(colon + 1).trim();
+  validateHeader(key, value);
+  return { key, value };
+}
+
+const CORS_HEADERS: [string, string][] = [
+  ['Access-Control-Allow-Origin', '*'],
+  ['Access-Control-Expose-Headers', 'Content-Length, Content-Range, Content-Encoding, ETag, Last-Modified, Accept-Ranges'],
+];
+const PREFLIGHT_MAX_AGE = '86400';
+
+/** A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) answered with 204. */
+export function isPreflight(req: IncomingMessage): boolean {
+  return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
+}
+
+export function sendPreflight(req: IncomingMessage, res: ServerResponse): void {
+  const requested = req.headers['access-control-request-headers'];
+  // Echo the requested header names only when they are all well-formed tokens.
+  const names = typeof requested === 'string' ? requested.split(',').map((name) => name.trim()).filter((name) => name !== '') : [];
+  const allowHeaders = names.length > 0 && names.every((name) => TOKEN.test(name)) ? names.join(', ') : 'Range, If-None-Match, If-Modified-Since, If-Range';
+  res.writeHead(204, {
+    Allow: ALLOWED_METHODS,
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': ALLOWED_METHODS,
+    'Access-Control-Allow-Headers': allowHeaders,
+    'Access-Control-Max-Age': PREFLIGHT_MAX_AGE,
+  });
+  res.end();
+}
+
+type Headers = Record<string, string | number | string[]>;
+
+function removeHeader(headers: Headers, key: string): void {
+  const lower = key.toLowerCase();
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === lower) delete headers[name];
+}
+
+/**
+ * Builds, once, the step that decorates a response for a path; undefined when no option adds
+ * anything, so the default request path pays nothing.
+ */
+export function responseHeaders(options: {
+  cors?: boolean;
+  header?: string[];
+  headers?: HeaderRule[];
+}): ((req: IncomingMessage, res: ServerResponse, path: string) => void) | undefined {
+  const fixed: [string, string][] = [...(options.cors ? CORS_HEADERS : [])];
+  for (const text of options.header ?? []) {
+    const { key, value } = parseHeaderFlag(text);
+    fixed.push([key, value]);
+  }
+  const rules = (options.headers ?? []).map((rule) => {
+    for (const { key, value } of rule.headers) validateHeader(key, value);
+    return { pattern: compilePattern(rule.source) as PathPattern, headers: rule.headers };
+  });
+  if (fixed.length === 0 && rules.length === 0) return undefined;
+
+  return (_req, res, path) => {
+    const matching = rules.filter((rule) => rule.pattern.match(path) !== undefined);
+    const writeHead = res.writeHead;
+    res.writeHead = function decoratedWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
+      const given = rest[rest.length - 1];
+      const headers: Headers = given !== null && typeof given === 'object' && !Array.isArray(given) ? { ...(given as Headers) } : {};
+      for (const [key, value] of fixed) {
+        removeHeader(headers, key);
+        headers[key] = value;
+      }
+      for (const rule of matching) {
+        for (const { key, value } of rule.headers) {
+          removeHeader(headers, key);
+          if (value !== null) headers[key] = value;
+        }
+      }
+      return writeHead.call(this, status, headers);
+    } as typeof res.writeHead;
+  };
+}
