@@ -5,7 +5,8 @@ import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
-import { openForReading, readSmallFile } from './fs-access.js';
+import { lookup, openForReading, readSmallFile } from './fs-access.js';
+import { createFileCache } from './file-cache.js';
 import { basicAuth, parseCredentials } from './auth.js';
 import { NOT_FOUND_CODES, createLocator } from './locate.js';
 import { readListing, sendListing, wantsJson } from './listing.js';
@@ -19,7 +20,8 @@ import { makeRoot, parseTarget } from './resolve.js';
 import { streamCompressed, streamFile, streamMultipart } from './body.js';
 import type { HandlerOptions, Representation } from './types.js';
 
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+/** The request listener; `close()` stops the file cache's watches (a CLI need not call it). */
+export type RequestHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { close(): void };
 
 
 function errorCode(error: unknown): string | undefined {
@@ -73,7 +75,8 @@ interface BodyPlan {
 export function createHandler(options: HandlerOptions): RequestHandler {
   validateOptions(options);
   const root = makeRoot(resolveRoot(options.root));
-  const locator = createLocator(root, options);
+  const cache = options.fileCache === false ? undefined : createFileCache(root.path);
+  const locator = createLocator(root, options, cache ? cache.lookup : lookup);
   const checkAuth = options.auth === undefined ? undefined : basicAuth(parseCredentials(options.auth));
   const cors = options.cors ?? false;
   const decorate = responseHeaders(options);
@@ -88,18 +91,22 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     findSibling: locator.lookupInside,
   };
 
-  return function handle(req, res) {
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     serve(req, res).catch((error: unknown) => fail(req, res, error));
-  };
+  }
+  return Object.assign(handle, { close: () => cache?.close() });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await cache?.settle();
+    const target = parseTarget(req.url ?? '/');
+    // Option headers go on every response, 401/405/400 included (a cross-origin client must be able
+    // to read those too); path rules need a path.
+    decorate?.(req, res, target.ok ? target.path : undefined);
     // A preflight carries no credentials by design, and reveals nothing: it skips auth.
     if (cors && isPreflight(req)) return sendPreflight(req, res);
     if (checkAuth && !checkAuth(req, res)) return;
     if (!acceptMethod(req, res)) return;
-    const target = parseTarget(req.url ?? '/');
     if (!target.ok) return sendPage(req, res, 400);
-    decorate?.(req, res, target.path);
 
     const located = await locator.locate(req, target);
     if (located.kind === 'redirect') return sendRedirect(req, res, located.location, located.status);
@@ -134,7 +141,14 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (range.kind === 'unsatisfiable') {
       return sendPage(req, res, 416, { 'Content-Range': `bytes */${size}`, 'Accept-Ranges': 'bytes' });
     }
-    const plan = planBody(range.kind === 'partial' ? range.ranges : undefined, representation, res);
+    const ranges = range.kind === 'partial' ? range.ranges : undefined;
+    const plan = planBody(ranges, representation, res);
+    const fromMemory = await bodyFromMemory(req, representation, ranges);
+    if (fromMemory) {
+      res.writeHead(plan.status, { ...plan.headers, 'Content-Length': fromMemory.length });
+      res.end(req.method === 'HEAD' ? undefined : fromMemory);
+      return;
+    }
     if (req.method === 'HEAD' || size === 0) {
       res.writeHead(plan.status, plan.headers);
       res.end();
@@ -147,6 +161,20 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     }
     res.writeHead(plan.status, plan.headers);
     plan.send(handle);
+  }
+
+  /**
+   * The body from the file cache when it can come from memory: a small file (or one range of it),
+   * or a compressed form (for HEAD too, since its length is a header). Undefined means stream it.
+   */
+  async function bodyFromMemory(req: IncomingMessage, representation: Representation, ranges: ByteRange[] | undefined): Promise<Buffer | undefined> {
+    const { file, coding, compressOnTheFly } = representation;
+    if (!cache) return undefined;
+    if (compressOnTheFly) return cache.compressed(file, coding!);
+    if (req.method === 'HEAD' || file.stats.size === 0 || (ranges && ranges.length > 1)) return undefined;
+    const bytes = await cache.contents(file);
+    const only = ranges?.[0];
+    return bytes && only ? bytes.subarray(only.start, only.end + 1) : bytes;
   }
 
   /** Status, headers and body writer for the whole representation, one range, or several. */

@@ -2,7 +2,6 @@
 // change the mapping: config redirects, trailing slashes, clean URLs, rewrites, the SPA fallback.
 import { sep } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { lookup } from './fs-access.js';
 import { compilePattern, substitute } from './patterns.js';
 import { encodeQuery, isHidden, locationFor, parseTarget, relativeInside, toFsPath, type Root } from './resolve.js';
 import type { Entry, HandlerOptions } from './types.js';
@@ -50,7 +49,7 @@ function redirectLocation(destination: string, query: string): string {
   return location.includes('?') || query === '' ? location : location + encodeQuery(query);
 }
 
-export function createLocator(root: Root, options: HandlerOptions): Locator {
+export function createLocator(root: Root, options: HandlerOptions, lookup: (path: string) => Promise<Entry>): Locator {
   const trailingSlash = options.trailingSlash ?? true;
   const cleanUrls = options.cleanUrls ?? false;
   const listing = options.listing ?? true;

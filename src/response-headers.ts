@@ -75,7 +75,7 @@ export function responseHeaders(options: {
   cors?: boolean;
   header?: string[];
   headers?: HeaderRule[];
-}): ((req: IncomingMessage, res: ServerResponse, path: string) => void) | undefined {
+}): ((req: IncomingMessage, res: ServerResponse, path: string | undefined) => void) | undefined {
   const fixed: [string, string][] = [...(options.cors ? CORS_HEADERS : [])];
   for (const text of options.header ?? []) {
     const { key, value } = parseHeaderFlag(text);
@@ -88,7 +88,7 @@ export function responseHeaders(options: {
   if (fixed.length === 0 && rules.length === 0) return undefined;
 
   return (_req, res, path) => {
-    const matching = rules.filter((rule) => rule.pattern.match(path) !== undefined);
+    const matching = path === undefined ? [] : rules.filter((rule) => rule.pattern.match(path) !== undefined);
     const writeHead = res.writeHead;
     res.writeHead = function decoratedWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
       const given = rest[rest.length - 1];

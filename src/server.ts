@@ -1,7 +1,7 @@
 // Listening and stopping: a node:http server with deliberate limits, port fallback, graceful close.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestHandler } from './handler.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Server limits, set on purpose. Node enforces the header and request timeouts by a sweep every
@@ -19,7 +19,7 @@ export const SERVER_LIMITS = {
   socketTimeout: 120_000,
 } as const;
 
-export function createServer(handler: RequestHandler): Server {
+export function createServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   const { socketTimeout, ...options } = SERVER_LIMITS;
   // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400.
   const server = createHttpServer({ ...options, requireHostHeader: true }, handler);

@@ -67,6 +67,13 @@ export interface HandlerOptions {
   cors?: boolean;
   /** `user:password`: every request needs HTTP Basic authentication. @default undefined */
   auth?: string;
+  /**
+   * Keep lookups, misses and small files (and their compressed forms) in memory, invalidated by
+   * inotify watches on the directories looked into, so a hit costs no system call. `false` asks the
+   * file system on every request.
+   * @default true
+   */
+  fileCache?: boolean;
   /** Absolute path of the config file in use: never served and never listed. @default undefined */
   configFile?: string;
   /**

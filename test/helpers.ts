@@ -31,6 +31,7 @@ export async function startServer(options: Partial<HandlerOptions> = {}): Promis
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((done) => {
+        handler.close();
         server.closeAllConnections();
         server.close(() => done());
       }),

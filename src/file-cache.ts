@@ -1,0 +1,205 @@
+// The file cache in front of fs-access: lookups (including misses), small files' bytes and their
+// compressed forms, invalidated by inotify watches on the directories it has looked into, so a hit
+// costs no system call. Where a directory cannot be watched, nothing under it is cached.
+import { watch, type FSWatcher } from 'node:fs';
+import { dirname, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import { lookup as lookupUncached, openForReading } from './fs-access.js';
+import type { Coding, Entry } from './types.js';
+
+/** Bounds that keep memory flat whatever the tree: entries, bytes per file, bytes in total. */
+export const CACHE_LIMITS = {
+  entries: 10_000,
+  /** Files up to this size are kept in memory (and served with one write). */
+  maxFileBytes: 256 * 1024,
+  /** Compressed forms are made in memory for compressible files up to this size. */
+  maxCompressBytes: 1024 * 1024,
+  totalBytes: 24 * 1024 * 1024,
+} as const;
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+const NEGATIVE_CODES = new Set(['ENOENT', 'ENOTDIR']);
+
+export interface FileCache {
+  /** Same contract as fs-access `lookup`: the real path and stats, or a rejection with the fs error. */
+  lookup(path: string): Promise<Entry>;
+  /** The bytes of a small file, or undefined (too big, or it changed while being read). */
+  contents(entry: Entry): Promise<Buffer | undefined>;
+  /** The compressed bytes of a small file, or undefined. */
+  compressed(entry: Entry, coding: Coding): Promise<Buffer | undefined>;
+  /**
+   * Resolves after pending file-system events are handled. An edit that finished before a request
+   * arrived has its inotify event queued already, and events are read in the poll phase: one hop to
+   * the check phase (setImmediate) sees it applied, so the next request is never served stale.
+   */
+  settle(): Promise<void>;
+  close(): void;
+}
+
+/** Identity of a file version: what must match for cached bytes to be served. */
+function versionOf(entry: Entry): string {
+  const { stats } = entry;
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+}
+
+type Lookup = { entry: Entry } | { error: NodeJS.ErrnoException };
+
+export function createFileCache(rootPath: string): FileCache {
+  const lookups = new Map<string, Lookup>();
+  const bodies = new Map<string, { version: string; bytes: Buffer }>();
+  let bodyBytes = 0;
+  const watchers = new Map<string, FSWatcher>();
+  /** Directories that could not be watched (inotify limit, gone): never cached under them. */
+  const unwatchable = new Set<string>();
+  /** Bumped on every change, so work begun before a change never stores a stale result. */
+  let generation = 0;
+  let closed = false;
+
+  function reset(): void {
+    generation += 1;
+    lookups.clear();
+    bodies.clear();
+    bodyBytes = 0;
+    // Watches are dropped too and set up again on demand: a renamed or recreated directory (a build
+    // that wipes dist/) gets a watch on the new one.
+    for (const watcher of watchers.values()) watcher.close();
+    watchers.clear();
+    unwatchable.clear();
+  }
+
+  type Watch = 'watched' | 'missing' | 'unwatchable';
+
+  /** Watches `directory` (inotify: its entries' creation, deletion, renames, writes, attributes). */
+  function ensureWatched(directory: string): Watch {
+    if (watchers.has(directory)) return 'watched';
+    if (unwatchable.has(directory) || closed) return 'unwatchable';
+    try {
+      const watcher = watch(directory, { persistent: false }, reset);
+      watcher.on('error', reset);
+      watchers.set(directory, watcher);
+      return 'watched';
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+      unwatchable.add(directory); // e.g. ENOSPC: out of inotify watches
+      return 'unwatchable';
+    }
+  }
+
+  /**
+   * Watches every directory from the root down to `path`'s parent: the ones whose changes can change
+   * what `path` resolves to. A directory that does not exist ends the chain (its creation shows up in
+   * its parent's watch). Called before the file system is asked, so no change can slip in between.
+   * Returns whether results for `path` may be cached.
+   */
+  function watchChain(path: string): boolean {
+    if (path !== rootPath && !path.startsWith(rootPath + sep)) return false;
+    const directories: string[] = [];
+    for (let dir = dirname(path); dir.length > rootPath.length; dir = dirname(dir)) directories.push(dir);
+    directories.push(rootPath);
+    for (const dir of directories.reverse()) {
+      const state = ensureWatched(dir);
+      if (state === 'missing') return true;
+      if (state === 'unwatchable') return false;
+    }
+    return true;
+  }
+
+  function remember(key: string, value: Lookup): void {
+    if (lookups.size >= CACHE_LIMITS.entries) lookups.delete(lookups.keys().next().value!);
+    lookups.set(key, value);
+  }
+
+  async function readExactly(entry: Entry): Promise<Buffer | undefined> {
+    const { size } = entry.stats;
+    const handle = await openForReading(entry.realPath);
+    try {
+      const bytes = Buffer.allocUnsafe(size);
+      let filled = 0;
+      while (filled < size) {
+        const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+        if (bytesRead === 0) return undefined; // shrank while being read
+        filled += bytesRead;
+      }
+      return bytes;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  function storeBody(key: string, version: string, bytes: Buffer, startedAt: number): void {
+    if (generation !== startedAt || bytes.length + bodyBytes > CACHE_LIMITS.totalBytes) return;
+    const previous = bodies.get(key);
+    if (previous) bodyBytes -= previous.bytes.length;
+    bodies.set(key, { version, bytes });
+    bodyBytes += bytes.length;
+  }
+
+  async function contents(entry: Entry): Promise<Buffer | undefined> {
+    if (entry.stats.size > CACHE_LIMITS.maxFileBytes) return undefined;
+    const version = versionOf(entry);
+    const cached = bodies.get(entry.realPath);
+    if (cached?.version === version) return cached.bytes;
+    const startedAt = generation;
+    const cacheable = watchChain(entry.realPath);
+    const bytes = await readExactly(entry);
+    if (bytes && cacheable) storeBody(entry.realPath, version, bytes, startedAt);
+    return bytes;
+  }
+
+  async function compressed(entry: Entry, coding: Coding): Promise<Buffer | undefined> {
+    if (entry.stats.size > CACHE_LIMITS.maxCompressBytes) return undefined;
+    const key = `${entry.realPath}\0${coding}`;
+    const version = versionOf(entry);
+    const cached = bodies.get(key);
+    if (cached?.version === version) return cached.bytes;
+    const startedAt = generation;
+    const cacheable = watchChain(entry.realPath);
+    const source = await readExactly(entry);
+    if (!source) return undefined;
+    const bytes =
+      coding === 'br'
+        ? await brotliAsync(source, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: source.length } })
+        : await gzipAsync(source, { level: 6 });
+    if (cacheable) storeBody(key, version, bytes, startedAt);
+    return bytes;
+  }
+
+  return {
+    async lookup(path) {
+      const cached = lookups.get(path);
+      if (cached) {
+        if ('entry' in cached) return cached.entry;
+        throw cached.error;
+      }
+      const startedAt = generation;
+      const cacheable = watchChain(path);
+      let result: Lookup;
+      try {
+        const entry = await lookupUncached(path);
+        result = { entry };
+        // Through a symlink, the real path's directories matter too. Watches made only now came
+        // after the stat, so this one result is not cached; the next lookup finds them in place.
+        if (entry.realPath !== path) {
+          const before = watchers.size;
+          if (!watchChain(entry.realPath) || watchers.size !== before) return entry;
+        }
+      } catch (error) {
+        result = { error: error as NodeJS.ErrnoException };
+        if (!NEGATIVE_CODES.has(result.error.code ?? '')) throw error;
+      }
+      if (cacheable && generation === startedAt) remember(path, result);
+      if ('entry' in result) return result.entry;
+      throw result.error;
+    },
+    contents,
+    compressed,
+    settle: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    close() {
+      closed = true;
+      reset();
+    },
+  };
+}
