@@ -1,0 +1,177 @@
+// The file cache never serves a stale file: every kind of change on disk shows on the very next
+// request, whether the file's bytes, its lookup or a miss was cached.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { copySite, rawRequest, startServer, type RawResponse, type TestServer } from './helpers.js';
+
+/** One keep-alive connection for a whole test: a request right after a write rides an open socket. */
+function keepAliveClient(port: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
+    new Promise((done, fail) => {
+      const req = request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', fail);
+      });
+      req.on('error', fail);
+      req.end();
+    });
+  return { get, close: () => agent.destroy() };
+}
+
+describe.each([
+  ['with the file cache', true],
+  ['without the file cache', false],
+])('freshness %s', (_name, fileCache) => {
+  let site: ReturnType<typeof copySite>;
+  let server: TestServer;
+  let client: ReturnType<typeof keepAliveClient>;
+  const file = (name: string): string => join(site.root, name);
+
+  beforeEach(async () => {
+    site = copySite();
+    server = await startServer({ root: site.root, fileCache });
+    client = keepAliveClient(server.port);
+  });
+  afterEach(async () => {
+    client.close();
+    await server.close();
+    site.cleanup();
+  });
+
+  it('serves each of 50 rapid in-place edits on the request right after the write', async () => {
+    for (let version = 0; version < 50; version += 1) {
+      writeFileSync(file('hello.txt'), `version ${version}\n`);
+      expect((await client.get('/hello.txt')).body.toString()).toBe(`version ${version}\n`);
+    }
+  });
+
+  it('serves an edit that keeps the size, the mtime and the inode', async () => {
+    const path = file('hello.txt');
+    const before = statSync(path);
+    expect((await client.get('/hello.txt')).body.toString()).toBe('hello, world\n');
+    writeFileSync(path, 'HELLO, WORLD\n');
+    utimesSync(path, before.atimeMs / 1000, before.mtimeMs / 1000);
+    const after = statSync(path);
+    // utimes keeps sub-millisecond precision only approximately: what matters is that no validator
+    // the server could compare (size, inode, mtime to the millisecond) tells the versions apart.
+    expect([after.size, Math.round(after.mtimeMs), after.ino]).toEqual([before.size, Math.round(before.mtimeMs), before.ino]);
+    expect((await client.get('/hello.txt')).body.toString()).toBe('HELLO, WORLD\n');
+  });
+
+  it('serves a file replaced by rename with the same size and mtime', async () => {
+    const path = file('hello.txt');
+    const before = statSync(path);
+    await client.get('/hello.txt');
+    writeFileSync(file('tmp.txt'), 'HELLO, world\n');
+    utimesSync(file('tmp.txt'), before.atime, before.mtime);
+    renameSync(file('tmp.txt'), path);
+    expect((await client.get('/hello.txt')).body.toString()).toBe('HELLO, world\n');
+  });
+
+  it('serves a created file after a cached 404, and 404 again once deleted', async () => {
+    expect((await client.get('/late.txt')).status).toBe(404);
+    writeFileSync(file('late.txt'), 'here now');
+    const created = await client.get('/late.txt');
+    expect(created.status).toBe(200);
+    expect(created.body.toString()).toBe('here now');
+    rmSync(file('late.txt'));
+    expect((await client.get('/late.txt')).status).toBe(404);
+  });
+
+  it('serves a file in a directory created after a 404 under it', async () => {
+    expect((await client.get('/new/deeper/file.txt')).status).toBe(404);
+    mkdirSync(file('new/deeper'), { recursive: true });
+    writeFileSync(file('new/deeper/file.txt'), 'deep');
+    expect((await client.get('/new/deeper/file.txt')).body.toString()).toBe('deep');
+    writeFileSync(file('new/deeper/file.txt'), 'deeper');
+    expect((await client.get('/new/deeper/file.txt')).body.toString()).toBe('deeper');
+  });
+
+  it('follows a directory wiped and recreated (a build that cleans its output)', async () => {
+    expect((await client.get('/nested/page.html')).status).toBe(200);
+    rmSync(file('nested'), { recursive: true });
+    expect((await client.get('/nested/page.html')).status).toBe(404);
+    mkdirSync(file('nested'));
+    writeFileSync(file('nested/page.html'), '<p>rebuilt</p>');
+    expect((await client.get('/nested/page.html')).body.toString()).toBe('<p>rebuilt</p>');
+    writeFileSync(file('nested/page.html'), '<p>rebuilt twice</p>');
+    expect((await client.get('/nested/page.html')).body.toString()).toBe('<p>rebuilt twice</p>');
+  });
+
+  it('serves edits made through the target of a symlinked directory', async () => {
+    symlinkSync(file('nested'), file('linked'));
+    expect((await client.get('/linked/page.html')).status).toBe(200);
+    writeFileSync(file('nested/page.html'), '<p>edited via target</p>');
+    expect((await client.get('/linked/page.html')).body.toString()).toBe('<p>edited via target</p>');
+    rmSync(file('linked'));
+    symlinkSync(file('no-index'), file('linked'));
+    expect((await client.get('/linked/page.html')).status).toBe(404);
+    expect((await client.get('/linked/file.txt')).status).toBe(200);
+  });
+
+  it('serves a fresh compressed form after an edit', async () => {
+    const gzip = { 'Accept-Encoding': 'gzip' };
+    const first = await client.get('/assets/lorem.txt', gzip);
+    expect(first.headers['content-encoding']).toBe('gzip');
+    writeFileSync(file('assets/lorem.txt'), 'short but new text '.repeat(200));
+    const second = await client.get('/assets/lorem.txt', gzip);
+    expect(gunzipSync(second.body).toString()).toBe('short but new text '.repeat(200));
+    expect(second.headers.etag).not.toBe(first.headers.etag);
+  });
+
+  it('serves a changed index.html and a new index.html in a listed directory', async () => {
+    expect((await client.get('/no-index/')).headers['content-type']).toBe('text/html; charset=utf-8');
+    writeFileSync(file('no-index/index.html'), '<p>an index now</p>');
+    expect((await client.get('/no-index/')).body.toString()).toBe('<p>an index now</p>');
+    writeFileSync(file('nested/index.html'), '<p>nested changed</p>');
+    expect((await client.get('/nested/')).body.toString()).toBe('<p>nested changed</p>');
+  });
+
+  it('lists a file added to a directory right away', async () => {
+    expect((await client.get('/no-index/?format=json')).body.toString()).not.toContain('added.txt');
+    writeFileSync(file('no-index/added.txt'), 'x');
+    expect((await client.get('/no-index/?format=json')).body.toString()).toContain('added.txt');
+  });
+
+  it('answers 304 only while the file is unchanged', async () => {
+    const first = await client.get('/hello.txt');
+    expect((await client.get('/hello.txt', { 'If-None-Match': first.headers.etag! })).status).toBe(304);
+    writeFileSync(file('hello.txt'), 'changed\n');
+    const changed = await client.get('/hello.txt', { 'If-None-Match': first.headers.etag! });
+    expect(changed.status).toBe(200);
+    expect(changed.body.toString()).toBe('changed\n');
+  });
+});
+
+describe('cache behaviour', () => {
+  let site: ReturnType<typeof copySite>;
+  let server: TestServer;
+  beforeEach(async () => {
+    site = copySite();
+    server = await startServer({ root: site.root });
+  });
+  afterEach(async () => {
+    await server.close();
+    site.cleanup();
+  });
+
+  it('gives a compressed small file an exact Content-Length from memory', async () => {
+    const res = await rawRequest(server.port, '/assets/app.3f9a1c2b.js', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.headers['content-length']).toBe(String(res.body.length));
+    expect(gunzipSync(res.body).length).toBe(statSync(join(site.root, 'assets/app.3f9a1c2b.js')).size);
+  });
+
+  it('serves a range of a cached small file', async () => {
+    await rawRequest(server.port, '/hello.txt');
+    const res = await rawRequest(server.port, '/hello.txt', { headers: { Range: 'bytes=7-11' } });
+    expect(res.status).toBe(206);
+    expect(res.body.toString()).toBe('world');
+  });
+});
