@@ -2,6 +2,7 @@
 // `--config <path>`. Validated strictly at startup: any problem is one error naming the file and key.
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseCredentials } from './auth.js';
 import { PatternError, compilePattern } from './patterns.js';
 import { HeaderError, parseHeaderFlag, validateHeader, type HeaderRule } from './response-headers.js';
 import type { HandlerOptions, Redirect, Rewrite } from './types.js';
@@ -113,6 +114,15 @@ const isHeaderFlag = (value: unknown, key: string): string => {
   return text;
 };
 
+const isAuth: Check = (value, key) => {
+  const text = isString(value, key) as string;
+  try {
+    return parseCredentials(text);
+  } catch (error) {
+    throw new ConfigError(`"${key}": ${(error as Error).message}`);
+  }
+};
+
 /** Every key a config file may hold, with its check. `directoryListing` is serve's name for `listing`. */
 const SCHEMA: Record<string, Check> = {
   port: isPort,
@@ -130,7 +140,7 @@ const SCHEMA: Record<string, Check> = {
   trailingSlash: isBoolean,
   cors: isBoolean,
   header: isArrayOf(isHeaderFlag),
-  auth: isString,
+  auth: isAuth,
   rewrites: isArrayOf(isRewrite),
   redirects: isArrayOf(isRedirect),
   headers: isArrayOf(isHeaderRule),
@@ -141,8 +151,9 @@ export function validateConfig(raw: unknown): FileConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('the file must hold a JSON object');
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    const check = SCHEMA[key];
-    if (!check) throw new ConfigError(`unknown key "${key}"`);
+    // Own keys only: "constructor" or "__proto__" must be unknown keys, not Object.prototype's.
+    if (!Object.hasOwn(SCHEMA, key)) throw new ConfigError(`unknown key "${key}"`);
+    const check = SCHEMA[key]!;
     config[key === 'directoryListing' ? 'listing' : key] = check(value, key);
   }
   return config as FileConfig;

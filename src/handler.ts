@@ -112,13 +112,20 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (located.kind === 'redirect') return sendRedirect(req, res, located.location, located.status);
     if (located.kind === 'missing') return sendNotFound(req, res);
     if (located.kind === 'listing') {
-      const entries = await readListing(located.directory.realPath, located.urlPath, (name) =>
-        locator.isListed(located.directory.realPath, name),
+      const entries = await readListing(
+        located.directory.realPath,
+        located.urlPath,
+        (name) => locator.isListed(located.directory.realPath, name),
+        locator.lookupInside,
       );
       return sendListing(req, res, located.urlPath, entries, wantsJson(req, located.query));
     }
 
     const representation = await selectRepresentation(req, located.entry, policy);
+    if (located.vary) {
+      const { headers } = representation;
+      headers.Vary = headers.Vary === undefined ? located.vary : `${headers.Vary}, ${located.vary}`;
+    }
     const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
     if (outcome === 'not-modified') return sendNotModified(res, representation);
     if (outcome === 'precondition-failed') return sendPage(req, res, 412);

@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dirent, Stats } from 'node:fs';
 import { readDirectory, statPath } from './fs-access.js';
+import type { Entry } from './types.js';
 
 export interface ListingEntry {
   name: string;
@@ -24,14 +26,27 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
  * and the config file are never listed); entries that vanish or are neither file nor directory
  * (dangling links, FIFOs, sockets) are left out. Stats run in batches, yielding between them.
  */
-export async function readListing(dirPath: string, urlPath: string, isListed: (name: string) => boolean): Promise<ListingEntry[]> {
-  const names = (await readDirectory(dirPath)).map((dirent) => dirent.name).filter(isListed);
+export async function readListing(
+  dirPath: string,
+  urlPath: string,
+  isListed: (name: string) => boolean,
+  followLink: (path: string) => Promise<Entry | undefined>,
+): Promise<ListingEntry[]> {
+  const dirents = (await readDirectory(dirPath)).filter((dirent) => isListed(dirent.name));
   const base = urlPath.split('/').map(encodeURIComponent).join('/');
   const entries: ListingEntry[] = [];
-  for (let start = 0; start < names.length; start += STAT_BATCH) {
-    const batch = names.slice(start, start + STAT_BATCH);
-    const stats = await Promise.all(batch.map((name) => statPath(join(dirPath, name)).catch(() => undefined)));
-    batch.forEach((name, index) => {
+  // A symlink is listed only if the server would serve its target (inside the root, not private):
+  // a listing must neither leak metadata from outside nor offer links that 404.
+  const statOf = (dirent: Dirent): Promise<Stats | undefined> => {
+    const path = join(dirPath, dirent.name);
+    return dirent.isSymbolicLink()
+      ? followLink(path).then((entry) => entry?.stats, () => undefined)
+      : statPath(path).catch(() => undefined);
+  };
+  for (let start = 0; start < dirents.length; start += STAT_BATCH) {
+    const batch = dirents.slice(start, start + STAT_BATCH);
+    const stats = await Promise.all(batch.map(statOf));
+    batch.forEach(({ name }, index) => {
       const stat = stats[index];
       if (!stat || !(stat.isFile() || stat.isDirectory())) return;
       const isDirectory = stat.isDirectory();
@@ -52,16 +67,20 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 }
 
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** 0 B, 512 B, 1.5 KiB, 42 KiB, 1.0 MiB: one decimal below 10, and never "1024 KiB". */
 export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  let value = bytes;
+  // Step up while the value, as it would be printed, reaches 1024 of the current unit.
+  while (unit < UNITS.length - 1 && (value >= 1024 || (unit > 0 && Math.round(value) >= 1024))) {
     value /= 1024;
     unit += 1;
   }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  if (unit === 0) return `${bytes} B`;
+  const shown = value < 9.95 ? value.toFixed(1) : String(Math.round(value));
+  return `${shown} ${UNITS[unit]}`;
 }
 
 const STYLE = `
@@ -100,7 +119,12 @@ export function renderListingHtml(urlPath: string, entries: ListingEntry[]): str
     const date = entry.mtime.slice(0, 16).replace('T', ' ');
     return `<tr><td class="name"><a href="${escapeHtml(entry.url)}">${label}</a></td><td class="size">${size}</td><td class="date"><time datetime="${entry.mtime}">${date}</time></td></tr>`;
   });
-  if (urlPath !== '/') rows.unshift('<tr><td class="name"><a href="../">../</a></td><td class="size"></td><td class="date"></td></tr>');
+  if (urlPath !== '/') {
+    // Absolute: a relative "../" would skip a level when the URL has no trailing slash.
+    const parent = urlPath.replace(/[^/]*\/$/, '');
+    const href = parent.split('/').map(encodeURIComponent).join('/');
+    rows.unshift(`<tr><td class="name"><a href="${escapeHtml(href)}">../</a></td><td class="size"></td><td class="date"></td></tr>`);
+  }
   const title = `Index of ${escapeHtml(urlPath)}`;
   return `<!doctype html>
 <html lang="en">

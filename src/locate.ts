@@ -1,5 +1,6 @@
 // URL path → what to serve: a file, a directory listing, a redirect, or nothing. Owns the rules that
 // change the mapping: config redirects, trailing slashes, clean URLs, rewrites, the SPA fallback.
+import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { compilePattern, substitute } from './patterns.js';
@@ -8,7 +9,8 @@ import type { Entry, HandlerOptions } from './types.js';
 import { CONFIG_FILE_NAMES } from './config-names.js';
 
 export type Located =
-  | { kind: 'file'; entry: Entry }
+  /** `vary`: request headers the choice of this file depended on (the SPA fallback's Accept). */
+  | { kind: 'file'; entry: Entry; vary?: string }
   | { kind: 'listing'; directory: Entry; urlPath: string; query: string }
   | { kind: 'redirect'; location: string; status: number }
   | { kind: 'missing' };
@@ -49,6 +51,14 @@ function redirectLocation(destination: string, query: string): string {
   return location.includes('?') || query === '' ? location : location + encodeQuery(query);
 }
 
+function realPathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 export function createLocator(root: Root, options: HandlerOptions, lookup: (path: string) => Promise<Entry>): Locator {
   const trailingSlash = options.trailingSlash ?? true;
   const cleanUrls = options.cleanUrls ?? false;
@@ -56,7 +66,8 @@ export function createLocator(root: Root, options: HandlerOptions, lookup: (path
   const single = options.single === true ? 'index.html' : options.single || undefined;
   const redirects = (options.redirects ?? []).map((rule) => ({ ...rule, pattern: compilePattern(rule.source) }));
   const rewrites = (options.rewrites ?? []).map((rule) => ({ ...rule, pattern: compilePattern(rule.source) }));
-  const configFile = options.configFile;
+  // Compared with symlink-free paths below, so resolved the same way (a root given through a link).
+  const configFile = options.configFile === undefined ? undefined : realPathOrSelf(options.configFile);
 
   /** Dotfiles, dot-directories and the config file (at the root, or wherever --config named it). */
   function isPrivate(relative: string, realPath: string): boolean {
@@ -124,7 +135,7 @@ export function createLocator(root: Root, options: HandlerOptions, lookup: (path
     }
     if (single && !hasExtension(target.path) && !target.path.startsWith('/.well-known/') && acceptsHtml(req)) {
       const page = await lookupInside(root.prefix + single.replace(/^\/+/, ''));
-      if (page?.stats.isFile()) return { kind: 'file', entry: page };
+      if (page?.stats.isFile()) return { kind: 'file', entry: page, vary: 'Accept' };
     }
     return MISSING;
   }

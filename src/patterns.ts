@@ -22,6 +22,8 @@ export class PatternError extends Error {}
 
 function compileSegment(text: string, source: string, seenGlobstar: boolean): Segment {
   if (text === '**') return { kind: 'globstar' };
+  // An empty segment (`/`, or the end of `/docs/`) matches only an empty one: the trailing slash.
+  if (text === '') return { kind: 'glob', test: (segment) => segment === '' };
   if (text.startsWith(':')) {
     const name = text.slice(1);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new PatternError(`bad parameter name ":${name}" in "${source}"`);
