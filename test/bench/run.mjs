@@ -1,0 +1,833 @@
+// Benchmark for tiny-serve against its peers (issue 5). This script owns, start to finish:
+//   1. a generated tree in a temp dir (index.html 1.5 KB, app.js 100 KB, big.bin 50 MB, list/ with 2,000 files);
+//   2. cold start of tiny-serve vs a bare `node -e` hello-world server (spawn → first response, best of 5);
+//   3. starting every server on its own free 127.0.0.1 port: tiny-serve (dist/tiny-serve.js), sirv-cli, serve,
+//      http-server (devDependencies), and nginx when it is on PATH (config written to the temp dir);
+//   4. probing each workload on each server (status, validator, Content-Encoding, listing body) so a server that
+//      cannot do a workload is shown as n/a instead of being measured doing something else;
+//   5. loading one server at a time with wrk (autocannon as a fallback), best of N rounds, servers alternated;
+//   6. peak RSS (VmHWM) of every server, read just before it is stopped;
+//   7. the markdown table on stdout (progress goes to stderr), and with --write / BENCH_WRITE=1 test/bench/RESULTS.md;
+//   8. clean-up on exit, error and SIGINT/SIGTERM: every child process is killed and the temp dir removed.
+// Only Node built-ins, plus autocannon (devDependency) when wrk is missing. See test/bench/README.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = join(REPO, 'node_modules/.bin');
+const DURATION = Number(process.env.BENCH_DURATION ?? 5); // seconds per wrk run
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const THREADS = 2;
+const CONNECTIONS = 32;
+const BIG_CONNECTIONS = 4;
+const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const COLD_START_RUNS = 5;
+
+const SIZES = { index: 1536, app: 100 * 1024, big: 50 * 1024 * 1024, listFiles: 2000 };
+const LAST_LIST_FILE = `item-${String(SIZES.listFiles).padStart(4, '0')}.txt`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clean-up: every child we spawn is tracked; all of them die with us, whatever the way out.
+const children = new Set();
+let tempDir;
+let cleanedUp = false;
+
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function killAll() {
+  for (const child of children) {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+// Synchronous, for the 'exit' event: kill everything and remove the tree. Idempotent.
+function cleanup() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  killAll();
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+}
+
+// On a signal or an error: kill, wait (up to 2 s) until every child is reaped, clean up, exit.
+async function shutdown(code) {
+  const exited = [...children].map((child) => new Promise((done) => {
+    child.once('exit', done);
+    setTimeout(done, 2000).unref();
+  }));
+  killAll();
+  await Promise.all(exited);
+  cleanup();
+  process.exit(code);
+}
+
+function installCleanup() {
+  process.on('exit', cleanup);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      log(`\n${signal}: stopping every server and removing ${tempDir ?? 'the temp dir'}`);
+      shutdown(130);
+    });
+  }
+  for (const event of ['uncaughtException', 'unhandledRejection']) {
+    process.on(event, (error) => {
+      console.error(error);
+      shutdown(1);
+    });
+  }
+}
+
+const log = (...args) => console.error(...args);
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 1: the tree. Deterministic text (seeded PRNG) so app.js compresses the same on every run.
+function prng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// `text` followed by a comment of filler, `size` bytes in all (text and comment are ASCII).
+function padTo(text, size, comment) {
+  const needed = size - text.length - comment('').length;
+  if (needed < 0) throw new Error(`text is already over ${size} bytes`);
+  const filler = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt. ';
+  return text + comment(filler.repeat(Math.ceil(needed / filler.length) + 1).slice(0, needed));
+}
+
+function makeIndexHtml() {
+  const head = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>tiny-serve benchmark</title>
+  <link rel="stylesheet" href="/style.css">
+</head>
+<body>
+  <header><h1>Benchmark page</h1><nav><a href="/">Home</a> <a href="/list/">Files</a></nav></header>
+  <main>
+    <p>This page is served by every server in the benchmark. It weighs exactly 1.5 KB.</p>
+  </main>
+  <script type="module" src="/app.js"></script>
+</body>
+</html>
+`;
+  return padTo(head, SIZES.index, (pad) => `<!-- ${pad} -->\n`);
+}
+
+function makeAppJs() {
+  const random = prng(42);
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  const verbs = ['get', 'set', 'update', 'render', 'parse', 'format', 'validate', 'compute', 'load', 'save', 'toggle', 'filter', 'sort', 'merge', 'resolve'];
+  const nouns = ['User', 'Cart', 'Price', 'Item', 'Order', 'Session', 'Token', 'Route', 'Layout', 'Widget', 'Modal', 'Query', 'Cache', 'Theme', 'Locale'];
+  const words = ['value', 'options', 'state', 'items', 'config', 'target', 'payload', 'result', 'entry', 'context'];
+  const templates = [
+    (name, a, b) => `export function ${name}(${a}, ${b} = {}) {
+  if (${a} == null) {
+    throw new TypeError('${name}: expected ${a}, got ' + typeof ${a});
+  }
+  const { limit = ${Math.floor(random() * 500)}, strict = ${random() > 0.5} } = ${b};
+  return Array.isArray(${a}) ? ${a}.slice(0, limit).map((x) => (strict ? String(x).trim() : x)) : [${a}];
+}
+`,
+    (name, a, b) => `export async function ${name}(${a}, ${b}) {
+  const response = await fetch('/api/${name.toLowerCase()}/' + encodeURIComponent(${a}), {
+    method: '${pick(['GET', 'POST', 'PUT'])}',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: ${b} === undefined ? undefined : JSON.stringify(${b}),
+  });
+  if (!response.ok) throw new Error('${name} failed with ' + response.status);
+  return response.json();
+}
+`,
+    (name, a, b) => `export class ${name[0].toUpperCase() + name.slice(1)}Store {
+  #${a} = new Map();
+  constructor(${b} = ${Math.floor(random() * 1000)}) {
+    this.capacity = ${b};
+  }
+  /** Returns the cached ${a} for a key, or undefined. */
+  get(key) {
+    return this.#${a}.get(key);
+  }
+  set(key, ${a}) {
+    if (this.#${a}.size >= this.capacity) this.#${a}.delete(this.#${a}.keys().next().value);
+    this.#${a}.set(key, ${a});
+    return this;
+  }
+}
+`,
+    (name, a, b) => `// ${name}: ${pick(words)} helper, ${pick(['see', 'cf.', 'used by'])} ${pick(verbs)}${pick(nouns)}().
+export const ${name} = (${a}, ${b}) => ({
+  ...${a},
+  id: ${a}?.id ?? 'id-${Math.floor(random() * 1e6).toString(36)}',
+  updatedAt: Date.now(),
+  flags: (${b} ?? []).filter(Boolean).map((flag) => flag.toUpperCase()),
+});
+`,
+  ];
+  // Doc comments of random words, ids and numbers keep the text about as compressible as real code (gzip ~4×).
+  const prose = ['the', 'a', 'when', 'returns', 'unless', 'cached', 'request', 'response', 'element', 'event', 'listener', 'callback', 'index', 'offset', 'length', 'default', 'missing', 'invalid', 'retry', 'timeout', 'render', 'scroll', 'focus', 'keyboard', 'locale', 'currency', 'number', 'string', 'array', 'object', 'promise', 'error', 'after', 'before', 'each', 'only', 'first', 'last'];
+  const id = () => Math.floor(random() * 2 ** 40).toString(36);
+  const sentence = () => Array.from({ length: 6 + Math.floor(random() * 10) }, () => (random() < 0.15 ? id() : pick(prose))).join(' ');
+  let text = `/* app.js: generated for the tiny-serve benchmark (deterministic) */\n'use strict';\n\n`;
+  while (text.length < SIZES.app - 600) {
+    const name = `${pick(verbs)}${pick(nouns)}${id()}`;
+    text += `/**\n * ${sentence()}.\n * @see ${id()}-${id()} (${Math.floor(random() * 1e5)})\n */\n`;
+    text += pick(templates)(name, pick(words), pick(words) + 'Arg') + '\n';
+  }
+  return padTo(text, SIZES.app, (pad) => `/* ${pad} */\n`);
+}
+
+function generateTree() {
+  tempDir = mkdtempSync(join(os.tmpdir(), 'tiny-serve-bench-'));
+  const root = join(tempDir, 'site');
+  mkdirSync(join(root, 'list'), { recursive: true });
+  writeFileSync(join(root, 'index.html'), makeIndexHtml());
+  writeFileSync(join(root, 'app.js'), makeAppJs());
+  const fd = openSync(join(root, 'big.bin'), 'w');
+  for (let written = 0; written < SIZES.big; written += 1 << 20) writeSync(fd, randomBytes(1 << 20));
+  closeSync(fd);
+  for (let i = 1; i <= SIZES.listFiles; i += 1) {
+    const name = `item-${String(i).padStart(4, '0')}.txt`;
+    writeFileSync(join(root, 'list', name), `file ${i} of the listing workload\n`);
+  }
+  for (const [file, size] of [['index.html', SIZES.index], ['app.js', SIZES.app]]) {
+    const actual = readFileSync(join(root, file)).length;
+    if (actual !== size) throw new Error(`generated ${file} is ${actual} bytes, expected ${size}`);
+  }
+  log(`tree: ${root} (index.html 1.5 KB, app.js 100 KB, big.bin 50 MB, list/ ${SIZES.listFiles} files)`);
+  return root;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP helpers (node:http, not fetch: fetch adds Accept-Encoding and decompresses, which would hide what we test).
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = net.createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+function request(url, headers = {}, { keepBody = 1 << 20 } = {}) {
+  return new Promise((done, fail) => {
+    const req = http.get(url, { headers, agent: false }, (res) => {
+      const chunks = [];
+      let kept = 0;
+      let bytes = 0;
+      res.on('data', (chunk) => {
+        bytes += chunk.length;
+        if (kept < keepBody) {
+          chunks.push(chunk);
+          kept += chunk.length;
+        }
+      });
+      res.on('end', () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), bytes }));
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+    req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${url}`)));
+  });
+}
+
+// Resolves when `url` answers (any status), rejects if the child exits first or after `timeoutMs`.
+async function waitUntilAnswering(url, child, timeoutMs = 20_000, pollMs = 10) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`exited before answering (code ${child.exitCode}, signal ${child.signalCode})`);
+    try {
+      return await request(url, {}, { keepBody: 0 });
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`no answer from ${url} within ${timeoutMs} ms: ${error.message}`);
+      await sleep(pollMs);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 2: cold start. Spawn → first complete response, polling every 2 ms; best of COLD_START_RUNS.
+async function timeFirstResponse(command, args, port) {
+  const started = process.hrtime.bigint();
+  const child = track(spawn(command, args, { stdio: 'ignore' }));
+  try {
+    await waitUntilAnswering(`http://127.0.0.1:${port}/`, child, 20_000, 2);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', done)));
+  }
+}
+
+async function measureColdStart(root) {
+  const best = { ours: Infinity, bare: Infinity };
+  for (let run = 0; run < COLD_START_RUNS; run += 1) {
+    let port = await freePort();
+    best.ours = Math.min(best.ours, await timeFirstResponse(process.execPath, [join(REPO, 'dist/tiny-serve.js'), root, '-p', String(port), '-H', '127.0.0.1', '--quiet'], port));
+    port = await freePort();
+    const hello = `require('node:http').createServer((q, s) => s.end('hello')).listen(${port}, '127.0.0.1')`;
+    best.bare = Math.min(best.bare, await timeFirstResponse(process.execPath, ['-e', hello], port));
+  }
+  log(`cold start: tiny-serve ${best.ours.toFixed(0)} ms, bare node ${best.bare.toFixed(0)} ms`);
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 3: the servers. `command(port)` returns what to spawn; `notes` documents the configuration measured.
+function packageVersion(name) {
+  try {
+    return JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+function writeNginxConf(root, port) {
+  const prefix = join(tempDir, 'nginx');
+  mkdirSync(prefix, { recursive: true });
+  const conf = `# Written by test/bench/run.mjs: one worker, sendfile, gzip level 6 for JS/CSS, autoindex, default ETags.
+worker_processes 1;
+daemon off;
+master_process off;          # a single process: the one we spawn, measure and kill
+error_log ${prefix}/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  types { text/html html; application/javascript js; text/css css; text/plain txt; application/octet-stream bin; }
+  default_type application/octet-stream;
+  charset utf-8;
+  charset_types text/html text/plain application/javascript text/css;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  # open_file_cache: left at nginx's default (off): every request opens and fstats the file.
+  gzip on;
+  gzip_types application/javascript text/javascript text/css;
+  gzip_comp_level 6;
+  gzip_vary on;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    index index.html;
+    autoindex on;
+    etag on;
+  }
+}
+`;
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
+  return { prefix, conf: join(prefix, 'nginx.conf') };
+}
+
+function onPath(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
+}
+
+function serverSpecs(root) {
+  const specs = [
+    {
+      name: 'tiny-serve',
+      version: JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version,
+      command: (port) => [process.execPath, [join(REPO, 'dist/tiny-serve.js'), root, '-p', String(port), '-H', '127.0.0.1', '--quiet']],
+      notes: 'built dist/tiny-serve.js, default options, `--quiet`',
+    },
+  ];
+  if (onPath('nginx')) {
+    const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: nginx\//, '');
+    specs.push({
+      name: 'nginx',
+      version,
+      command: (port) => {
+        const { prefix, conf } = writeNginxConf(root, port);
+        return ['nginx', ['-c', conf, '-p', prefix, '-e', join(prefix, 'error.log')]];
+      },
+      notes: '1 worker (`master_process off`), sendfile + tcp_nopush, `open_file_cache` off (default), gzip level 6 for JS/CSS, autoindex on, ETags on, access_log off',
+    });
+  }
+  specs.push(
+    {
+      name: 'sirv',
+      version: `sirv-cli ${packageVersion('sirv-cli')} / sirv ${packageVersion('sirv')}`,
+      command: (port) => [join(BIN, 'sirv'), [root, '--port', String(port), '--host', '127.0.0.1', '--quiet']],
+      notes: 'production mode (default): walks the tree once at start-up and keeps every file\'s stat and headers in memory, so it never sees a new, edited or deleted file; no ETag (needs `--etag`) and If-Modified-Since is ignored, so no 304; no listings; no on-the-fly compression (precompressed `.gz`/`.br` only)',
+    },
+    {
+      name: 'serve',
+      version: packageVersion('serve'),
+      command: (port) => [join(BIN, 'serve'), ['-l', `tcp://127.0.0.1:${port}`, '-L', '-n', root]],
+      env: { NO_UPDATE_CHECK: '1' },
+      notes: '`-L` (no request log), `-n` (no clipboard), `NO_UPDATE_CHECK=1`; on-the-fly gzip (compression middleware), ETag = SHA-1 of the content, cached per mtime',
+    },
+    {
+      name: 'http-server',
+      version: packageVersion('http-server'),
+      command: (port) => [join(BIN, 'http-server'), [root, '-p', String(port), '-a', '127.0.0.1', '-s']],
+      notes: '`-s` (silent); weak ETags, `Cache-Control: max-age=3600` (default), listings on, no on-the-fly compression (`-g` only serves precompressed `.gz`)',
+    },
+  );
+  return specs;
+}
+
+async function startServer(spec) {
+  const port = await freePort();
+  const [command, args] = spec.command(port);
+  const child = track(spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...spec.env } }));
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  try {
+    await waitUntilAnswering(`http://127.0.0.1:${port}/index.html`, child);
+  } catch (error) {
+    throw new Error(`${spec.name} did not start: ${error.message}\n${stderr}`);
+  }
+  log(`started ${spec.name} on 127.0.0.1:${port} (pid ${child.pid})`);
+  return { ...spec, port, child, base: `http://127.0.0.1:${port}`, stderr: () => stderr };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 4: workloads. `prepare(server)` probes once and returns the headers to load with, or { na: reason }.
+class NotApplicable extends Error {}
+
+// GET `path`, following up to 5 redirects (serve's clean URLs send `/index.html` → `/index` → `/`): the load then
+// targets the final path, so every server is measured serving the file rather than redirecting.
+async function probe(server, path, headers = {}, options) {
+  const hops = [path];
+  for (;;) {
+    const res = await request(server.base + path, headers, options);
+    if (![301, 302, 303, 307, 308].includes(res.status) || !res.headers.location || hops.length > 5) {
+      return { res, path, note: hops.length > 1 ? `${hops.map((h) => `\`${h}\``).join(' → ')} (redirects followed; loads the last)` : undefined };
+    }
+    path = new URL(res.headers.location, server.base + path).pathname;
+    hops.push(path);
+  }
+}
+
+function notes(...parts) {
+  return parts.filter(Boolean).join('; ') || undefined;
+}
+
+function expect(condition, reason) {
+  if (!condition) throw new NotApplicable(reason);
+}
+
+const WORKLOADS = [
+  {
+    id: 'small',
+    title: 'small file `/index.html` (1.5 KB, keep-alive)',
+    path: '/index.html',
+    async prepare(server) {
+      const { res, path, note } = await probe(server, this.path);
+      expect(res.status === 200 && res.bytes === SIZES.index, `answers ${res.status} with ${res.bytes} bytes`);
+      return { path, note };
+    },
+    targets: [['nginx', 1.0], ['sirv', 5]],
+  },
+  {
+    id: 'js',
+    title: '100 KB `/app.js`',
+    path: '/app.js',
+    async prepare(server) {
+      const { res, path, note } = await probe(server, this.path);
+      expect(res.status === 200 && res.bytes === SIZES.app && !res.headers['content-encoding'], `answers ${res.status} with ${res.bytes} bytes`);
+      return { path, note };
+    },
+    targets: [['nginx', 0.8]],
+  },
+  {
+    id: '304',
+    title: '304 revalidation `/index.html`',
+    path: '/index.html',
+    async prepare(server) {
+      const { res: first, path, note } = await probe(server, this.path);
+      const headers = first.headers.etag
+        ? { 'If-None-Match': first.headers.etag }
+        : first.headers['last-modified']
+          ? { 'If-Modified-Since': first.headers['last-modified'] }
+          : null;
+      expect(headers, 'neither ETag nor Last-Modified');
+      const res = await request(server.base + path, headers);
+      expect(res.status === 304, `answers ${res.status} to ${Object.keys(headers)[0]}`);
+      return { path, headers, note: notes(note, Object.keys(headers)[0]) };
+    },
+    targets: [['nginx', 1.0]],
+  },
+  {
+    id: 'big',
+    title: '50 MB `/big.bin` throughput (4 connections)',
+    path: '/big.bin',
+    connections: BIG_CONNECTIONS,
+    unit: 'MiB/s',
+    async prepare(server) {
+      const { res, path, note } = await probe(server, this.path, {}, { keepBody: 0 });
+      expect(res.status === 200 && res.bytes === SIZES.big, `answers ${res.status} with ${res.bytes} bytes`);
+      return { path, note };
+    },
+    targets: [['nginx', 0.8]],
+  },
+  {
+    id: 'gzip',
+    title: 'gzip `/app.js` (`Accept-Encoding: gzip`)',
+    path: '/app.js',
+    async prepare(server) {
+      const headers = { 'Accept-Encoding': 'gzip' };
+      const { res, path, note } = await probe(server, this.path, headers);
+      const encoding = res.headers['content-encoding'];
+      expect(res.status === 200 && (encoding === 'gzip' || encoding === 'br'), `no compression (status ${res.status}, Content-Encoding ${encoding ?? 'none'})`);
+      return { path, headers, note: notes(note, `${encoding}, ${res.bytes} B`) };
+    },
+    targets: [['nginx', 10], ['self:js', 0.8]],
+  },
+  {
+    id: '404',
+    title: '404 `/missing-file`',
+    path: '/missing-file',
+    expectedStatus: 404,
+    async prepare(server) {
+      const res = await request(server.base + this.path);
+      expect(res.status === 404, `answers ${res.status}`);
+      return { path: this.path };
+    },
+    targets: [['nginx', 1.0]],
+  },
+  {
+    id: 'listing',
+    title: `listing \`/list/\` (${SIZES.listFiles.toLocaleString('en-US')} entries)`,
+    path: '/list/',
+    async prepare(server) {
+      const { res, path, note } = await probe(server, this.path, {}, { keepBody: 16 << 20 });
+      expect(res.status === 200, `no listing (answers ${res.status})`);
+      expect(String(res.headers['content-type']).startsWith('text/html'), `answers ${res.headers['content-type']}`);
+      expect(res.body.includes(LAST_LIST_FILE), `listing lacks ${LAST_LIST_FILE}`);
+      return { path, note: notes(note, `${(res.bytes / 1024).toFixed(0)} KB of HTML`) };
+    },
+    targets: [['nginx', 2]],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 5: load. wrk when installed (its own C threads), else autocannon in this process.
+const UNITS = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+function loadTool() {
+  const probe = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  if (probe.error || process.env.BENCH_TOOL === 'autocannon') return { name: 'autocannon', version: `autocannon ${packageVersion('autocannon')}` };
+  const version = (probe.stdout + probe.stderr).split('\n')[0].replace(/\s*Copyright.*$/, '').trim();
+  return { name: 'wrk', version };
+}
+
+function runWrk(url, headers, connections) {
+  const args = [`-t${Math.min(THREADS, connections)}`, `-c${connections}`, `-d${DURATION}s`, '--timeout', '10s'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  args.push(url);
+  return new Promise((done, fail) => {
+    const child = track(spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (out += chunk));
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      const rps = out.match(/Requests\/sec:\s+([\d.]+)/);
+      const transfer = out.match(/Transfer\/sec:\s+([\d.]+)([KMGT]?B)/);
+      const total = out.match(/(\d+) requests in/);
+      if (code !== 0 || !rps || !transfer) return fail(new Error(`wrk failed (exit ${code}):\n${out}`));
+      const socket = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+      done({
+        rps: Number(rps[1]),
+        bytesPerSec: Number(transfer[1]) * UNITS[transfer[2]],
+        requests: Number(total?.[1] ?? 0),
+        badStatus: Number(out.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0),
+        socketErrors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+        socketDetail: socket ? socket[0] : '',
+      });
+    });
+  });
+}
+
+async function runAutocannon(url, headers, connections) {
+  const { default: autocannon } = await import('autocannon');
+  const r = await autocannon({ url, headers, connections, duration: DURATION, timeout: 10 });
+  return {
+    rps: r.requests.total / r.duration,
+    bytesPerSec: r.throughput.total / r.duration,
+    requests: r.requests.total,
+    badStatus: r['1xx'] + r['4xx'] + r['5xx'],
+    socketErrors: r.errors + r.timeouts,
+    socketDetail: `errors ${r.errors}, timeouts ${r.timeouts}`,
+  };
+}
+
+async function prepareAll(servers) {
+  const results = {}; // results[workload][server] = { path, headers, note, best, badStatus, socketErrors, requests, crashes } or { na }
+  for (const workload of WORKLOADS) {
+    results[workload.id] = {};
+    for (const server of servers) {
+      try {
+        const prepared = await workload.prepare(server);
+        results[workload.id][server.name] = { ...prepared, best: null, badStatus: 0, socketErrors: 0, requests: 0, socketDetails: [], crashes: [] };
+      } catch (error) {
+        if (!(error instanceof NotApplicable)) throw error;
+        results[workload.id][server.name] = { na: error.message };
+        log(`  ${workload.id} on ${server.name}: n/a (${error.message})`);
+      }
+    }
+  }
+  return results;
+}
+
+// After a run, wait until the server has worked off what the load left queued (a slow listing can keep a Node
+// server busy for seconds after wrk stops) so the next run does not start against a backlog: poll a small file
+// until it answers within 20 ms, for at most 30 s.
+async function settle(server) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !isDead(server.child)) {
+    const started = Date.now();
+    try {
+      await request(`${server.base}/index.html`, {}, { keepBody: 0 });
+    } catch {
+      return; // dead or refusing: afterRun decides
+    }
+    if (Date.now() - started < 20) return;
+    await sleep(100);
+  }
+}
+
+const isDead = (child) => child.exitCode !== null || child.signalCode !== null;
+
+// After each run: let the server settle; if it died under load, record the crash against the workload and restart
+// it for the next runs. Returns whether it had crashed.
+async function afterRun(server, entry, round, run) {
+  await sleep(200);
+  await settle(server);
+  if (!isDead(server.child)) return false;
+  const lines = server.stderr().split('\n').map((line) => line.trim()).filter(Boolean);
+  const lastError = (lines.find((line) => /^\w*Error\b|\bE[A-Z]{3,}\b/.test(line)) ?? lines.at(-1))?.replaceAll(tempDir, '<tmp>');
+  const requests = run ? `, ${run.requests} requests in the run` : '';
+  entry.crashes.push(`round ${round}: exit ${server.child.exitCode ?? server.child.signalCode}${requests}, \`${lastError ?? 'no output'}\``);
+  log(`  ${server.name} died (${lastError}); restarting it`);
+  server.restarts = (server.restarts ?? 0) + 1;
+  Object.assign(server, await startServer(server));
+  return true;
+}
+
+async function runLoad(tool, servers) {
+  const results = await prepareAll(servers);
+  const load = tool.name === 'wrk' ? runWrk : runAutocannon;
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const order = round % 2 === 1 ? servers : [...servers].reverse();
+    for (const workload of WORKLOADS) {
+      for (const server of order) {
+        const entry = results[workload.id][server.name];
+        if (entry.na) continue;
+        let run;
+        try {
+          run = await load(server.base + entry.path, entry.headers ?? {}, workload.connections ?? CONNECTIONS);
+        } catch (error) {
+          if (!(await afterRun(server, entry, round))) throw error;
+          continue;
+        }
+        if (await afterRun(server, entry, round, run)) run.crashed = true;
+        const value = workload.unit === 'MiB/s' ? run.bytesPerSec / 1024 ** 2 : run.rps;
+        if (!run.crashed && (!entry.best || value > entry.best.value)) entry.best = { ...run, value };
+        if (run.crashed) entry.rateBeforeCrash = Math.max(entry.rateBeforeCrash ?? 0, value);
+        entry.badStatus += run.badStatus;
+        entry.socketErrors += run.socketErrors;
+        entry.requests += run.requests;
+        if (run.socketErrors) entry.socketDetails.push(run.socketDetail);
+        const extra = run.badStatus || run.socketErrors ? ` [non-2xx/3xx ${run.badStatus}, socket errors ${run.socketErrors}]` : '';
+        log(`round ${round}/${ROUNDS} ${workload.id.padEnd(7)} ${server.name.padEnd(11)} ${format(value, workload.unit)}${extra}${run.crashed ? ' CRASHED' : ''}`);
+      }
+      const ours = servers.find((s) => s.name === 'tiny-serve');
+      if (ours && round === 1) (ours.hwmAfter ??= []).push(`${workload.id} ${peakRssMiB(ours.child.pid)?.toFixed(0)}`);
+    }
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 6: peak RSS, then stop. VmHWM is the high-water mark of the resident set since the process started.
+function peakRssMiB(pid) {
+  try {
+    const kb = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
+    return kb ? Number(kb[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function stopServer(server) {
+  server.peakRss = peakRssMiB(server.child.pid);
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) {
+    server.died = `exited during the benchmark (code ${child.exitCode}, signal ${child.signalCode})\n${server.stderr()}`;
+    return;
+  }
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 4000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 7: the report.
+function format(value, unit = 'req/s') {
+  if (value == null) return 'n/a';
+  return unit === 'MiB/s' ? `${value.toLocaleString('en-US', { maximumFractionDigits: 0 })} MiB/s` : value.toLocaleString('en-US', { maximumFractionDigits: 0 });
+}
+
+function machineInfo(tool) {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? os.cpus()[0]?.model ?? '?';
+  const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim() || String(os.availableParallelism());
+  const openFiles = readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+(\d+)/)?.[1] ?? '?';
+  return { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), nproc, cpu, node: process.version, tool: tool.version, openFiles };
+}
+
+function report({ results, servers, coldStart, tool, info }) {
+  const ours = 'tiny-serve';
+  const peers = servers.map((s) => s.name).filter((name) => name !== ours);
+  const value = (workload, name) => results[workload]?.[name]?.best?.value ?? null;
+  const ratio = (a, b) => (a == null || b == null || (a === 0 && b === 0) ? null : b === 0 ? Infinity : a / b);
+  const fmtRatio = (r) => (r == null ? 'n/a' : r === Infinity ? '∞' : `${r.toFixed(2)}×`);
+  const lines = [];
+
+  lines.push(`- date: ${info.date}; machine: ${info.nproc} cores (\`nproc\`), ${info.cpu}; Node ${info.node}; ${info.tool}; \`ulimit -n\` ${info.openFiles}`);
+  lines.push(`- load: ${tool.name === 'wrk' ? `wrk, ${THREADS} threads` : 'autocannon (in-process, 1 thread)'}, ${CONNECTIONS} connections (${BIG_CONNECTIONS} for big.bin), ${DURATION} s per run, best of ${ROUNDS} rounds, servers alternated; loopback (127.0.0.1)`);
+  lines.push(`- servers: ${servers.map((s) => `${s.name} ${s.version}`).join(', ')}`);
+  lines.push('');
+  const header = ['workload', ...servers.map((s) => s.name), ...peers.map((p) => `ours/${p}`), 'target (issue 5)'];
+  lines.push(`| ${header.join(' | ')} |`);
+  lines.push(`|${header.map((_, i) => (i === 0 || i === header.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`);
+  for (const workload of WORKLOADS) {
+    const cells = [workload.title];
+    for (const server of servers) {
+      const entry = results[workload.id][server.name];
+      if (entry.na) cells.push('n/a');
+      else if (!entry.best) cells.push('crashed ⚠');
+      else cells.push(format(entry.best.value, workload.unit) + (hasErrors(workload, entry) ? ' ⚠' : ''));
+    }
+    for (const peer of peers) cells.push(fmtRatio(ratio(value(workload.id, ours), value(workload.id, peer))));
+    const targets = workload.targets.map(([against, min]) => {
+      const r = against.startsWith('self:')
+        ? ratio(value(workload.id, ours), value(against.slice(5), ours))
+        : ratio(value(workload.id, ours), value(workload.id, against));
+      const label = against.startsWith('self:') ? 'our identity' : against;
+      return `≥ ${min.toFixed(1)}× ${label} ${r == null ? '?' : r >= min ? '✓' : '✗'}`;
+    });
+    cells.push(targets.join(', '));
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  lines.push('Values are requests per second (MiB/s for big.bin, 1 MiB = 2^20 bytes); n/a = the server cannot do it (see notes); ⚠ = error responses or socket errors (see notes).');
+  lines.push('');
+  const coldRatio = coldStart.ours / coldStart.bare;
+  lines.push(`- **cold start** (spawn → first response, best of ${COLD_START_RUNS}): tiny-serve ${coldStart.ours.toFixed(0)} ms, bare \`node -e\` hello-world ${coldStart.bare.toFixed(0)} ms: **${coldRatio.toFixed(2)}×** (target ≤ 1.5× ${coldRatio <= 1.5 ? '✓' : '✗'})`);
+  const ourServer = servers.find((s) => s.name === ours);
+  const ourRss = ourServer?.peakRss;
+  const peerRss = servers
+    .filter((s) => s.name !== ours)
+    .map((s) => `${s.name} ${s.peakRss == null ? '?' : s.peakRss.toFixed(0)} MiB${s.restarts ? ` (of its last process, after ${s.restarts} restarts)` : ''}`)
+    .join(', ');
+  const hwm = servers.find((s) => s.name === ours)?.hwmAfter;
+  lines.push(`- **peak RSS** (VmHWM over the whole benchmark): tiny-serve **${ourRss == null ? '?' : ourRss.toFixed(1)} MiB**${ourServer?.restarts ? ` (of its last process: it was restarted ${ourServer.restarts} times)` : ''} (target ≤ 60 MB ${ourRss != null && ourRss <= 60 ? '✓' : '✗'}); peers: ${peerRss}`);
+  if (hwm) lines.push(`- tiny-serve VmHWM (MiB) after each workload of round 1: ${hwm.join(', ')}`);
+  lines.push('');
+  lines.push('Notes:');
+  for (const workload of WORKLOADS) {
+    for (const server of servers) {
+      const entry = results[workload.id][server.name];
+      if (entry.na) lines.push(`- ${workload.id} / ${server.name}: n/a: ${entry.na}`);
+      else if (hasErrors(workload, entry)) {
+        lines.push(`- ${workload.id} / ${server.name}: ${entry.badStatus} non-2xx/3xx responses, ${entry.socketErrors} socket errors over ${entry.requests} requests (all rounds)${entry.socketDetails.length ? ` (${entry.socketDetails.join('; ')})` : ''}`);
+        if (entry.crashes.length) {
+          lines.push(`- ${workload.id} / ${server.name}: **crashed** in ${entry.crashes.length} of ${ROUNDS} rounds (${entry.crashes.join('; ')}); wrk's rate over the whole run, dead time included: ${format(entry.rateBeforeCrash, workload.unit)}${workload.unit ? '' : ' req/s'}; restarted for the next runs`);
+        }
+      }
+    }
+  }
+  for (const server of servers) {
+    const per = WORKLOADS.map((w) => [w.id, results[w.id][server.name]]).filter(([, e]) => e.note).map(([id, e]) => `${id}: ${e.note}`);
+    lines.push(`- ${server.name}: ${server.notes}${per.length ? `; probed ${per.join(', ')}` : ''}`);
+    if (server.died) lines.push(`- ${server.name} ${server.died}`);
+  }
+  const fourOhFour = servers.map((s) => results['404'][s.name]).filter((e) => !e.na);
+  if (fourOhFour.every((e) => e.badStatus === e.requests)) lines.push('- 404 workload: every response was a 404 on every server, as expected (not counted as errors).');
+  lines.push('');
+  lines.push('Transfer/s (MiB/s, best round, as reported by the load tool):');
+  lines.push('');
+  lines.push(`| workload | ${servers.map((s) => s.name).join(' | ')} |`);
+  lines.push(`| --- |${servers.map(() => ' ---: |').join('')}`);
+  for (const workload of WORKLOADS) lines.push(`| ${workload.id} | ${servers.map((s) => transferOf(results[workload.id][s.name])).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function hasErrors(workload, entry) {
+  if (entry.na) return false;
+  if (entry.crashes.length) return true;
+  const unexpected = workload.expectedStatus === 404 ? entry.requests - entry.badStatus : entry.badStatus;
+  return unexpected > 0 || entry.socketErrors > 0;
+}
+
+function transferOf(entry) {
+  if (entry.na || !entry.best) return 'n/a';
+  return `${(entry.best.bytesPerSec / 1024 ** 2).toFixed(0)} MiB/s`;
+}
+
+function commandLine() {
+  const env = ['BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_WRITE'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+  const args = process.argv.slice(2);
+  const cmd = process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
+    : `node test/bench/run.mjs${args.length ? ` ${args.join(' ')}` : ''}`;
+  return [...env, cmd].join(' ');
+}
+
+function writeResults(markdown) {
+  const file = join(REPO, 'test/bench/RESULTS.md');
+  const built = process.env.npm_lifecycle_event === 'bench' ? ' (`npm run bench` builds `dist/tiny-serve.js` first)' : '';
+  writeFileSync(file, `# Benchmark results\n\nProduced by \`${commandLine()}\`${built}, from the repository root; see [README.md](README.md) for what each workload means.\n\n${markdown}\n`);
+  log(`wrote ${file}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+async function main() {
+  installCleanup();
+  if (!existsSync(join(REPO, 'dist/tiny-serve.js'))) throw new Error('dist/tiny-serve.js is missing: run `node build.mjs` (or `npm run bench`)');
+  const tool = loadTool();
+  const info = machineInfo(tool);
+  log(`load tool: ${tool.version}; ${DURATION} s per run, ${ROUNDS} rounds`);
+  const root = generateTree();
+  const coldStart = await measureColdStart(root);
+  const servers = [];
+  for (const spec of serverSpecs(root)) servers.push(await startServer(spec));
+  const results = await runLoad(tool, servers);
+  for (const server of servers) await stopServer(server);
+  const markdown = report({ results, servers, coldStart, tool, info });
+  console.log(markdown);
+  if (WRITE) writeResults(markdown);
+  cleanup();
+}
+
+await main();
