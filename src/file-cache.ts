@@ -35,6 +35,16 @@ export interface FileCache {
    * the check phase (setImmediate) sees it applied, so the next request is never served stale.
    */
   settle(): Promise<void>;
+  /** The current generation: pass it to `remember` so work begun before a change is never kept. */
+  stamp(): number;
+  /**
+   * Keeps a value derived from the file system (a ready-made answer) until the next change. Kept
+   * only if nothing changed since `stamp` and every directory looked into is watched.
+   */
+  remember(key: string, value: unknown, stamp: number, bytes: number): void;
+  recall<T>(key: string): T | undefined;
+  /** Watches a directory whose entries a result depends on (a listing); false if it cannot be. */
+  watchDirectory(path: string): boolean;
   close(): void;
 }
 
@@ -49,6 +59,9 @@ type Lookup = { entry: Entry } | { error: NodeJS.ErrnoException };
 export function createFileCache(rootPath: string): FileCache {
   const lookups = new Map<string, Lookup>();
   const bodies = new Map<string, { version: string; bytes: Buffer }>();
+  const memo = new Map<string, { value: unknown; bytes: number }>();
+  let memoBytes = 0;
+  let barrier: Promise<void> | undefined;
   let bodyBytes = 0;
   const watchers = new Map<string, FSWatcher>();
   /** Directories that could not be watched (inotify limit, gone): never cached under them. */
@@ -60,6 +73,8 @@ export function createFileCache(rootPath: string): FileCache {
   function reset(): void {
     generation += 1;
     lookups.clear();
+    memo.clear();
+    memoBytes = 0;
     bodies.clear();
     bodyBytes = 0;
     // Watches are dropped too and set up again on demand: a renamed or recreated directory (a build
@@ -137,16 +152,30 @@ export function createFileCache(rootPath: string): FileCache {
     bodyBytes += bytes.length;
   }
 
+  /** Concurrent requests for the same bytes share one read (or one compression). */
+  const inProgress = new Map<string, Promise<Buffer | undefined>>();
+  function shared(key: string, version: string, make: () => Promise<Buffer | undefined>): Promise<Buffer | undefined> {
+    const id = `${key}\0${version}`;
+    let pending = inProgress.get(id);
+    if (!pending) {
+      pending = make().finally(() => inProgress.delete(id));
+      inProgress.set(id, pending);
+    }
+    return pending;
+  }
+
   async function contents(entry: Entry): Promise<Buffer | undefined> {
     if (entry.stats.size > CACHE_LIMITS.maxFileBytes) return undefined;
     const version = versionOf(entry);
     const cached = bodies.get(entry.realPath);
     if (cached?.version === version) return cached.bytes;
-    const startedAt = generation;
-    const cacheable = watchChain(entry.realPath);
-    const bytes = await readExactly(entry);
-    if (bytes && cacheable) storeBody(entry.realPath, version, bytes, startedAt);
-    return bytes;
+    return shared(entry.realPath, version, async () => {
+      const startedAt = generation;
+      const cacheable = watchChain(entry.realPath);
+      const bytes = await readExactly(entry);
+      if (bytes && cacheable) storeBody(entry.realPath, version, bytes, startedAt);
+      return bytes;
+    });
   }
 
   async function compressed(entry: Entry, coding: Coding): Promise<Buffer | undefined> {
@@ -155,16 +184,18 @@ export function createFileCache(rootPath: string): FileCache {
     const version = versionOf(entry);
     const cached = bodies.get(key);
     if (cached?.version === version) return cached.bytes;
-    const startedAt = generation;
-    const cacheable = watchChain(entry.realPath);
-    const source = await readExactly(entry);
-    if (!source) return undefined;
-    const bytes =
-      coding === 'br'
-        ? await brotliAsync(source, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: source.length } })
-        : await gzipAsync(source, { level: 6 });
-    if (cacheable) storeBody(key, version, bytes, startedAt);
-    return bytes;
+    return shared(key, version, async () => {
+      const startedAt = generation;
+      const cacheable = watchChain(entry.realPath);
+      const source = await readExactly(entry);
+      if (!source) return undefined;
+      const bytes =
+        coding === 'br'
+          ? await brotliAsync(source, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: source.length } })
+          : await gzipAsync(source, { level: 6 });
+      if (cacheable) storeBody(key, version, bytes, startedAt);
+      return bytes;
+    });
   }
 
   return {
@@ -196,7 +227,28 @@ export function createFileCache(rootPath: string): FileCache {
     },
     contents,
     compressed,
-    settle: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    // One barrier per turn of the event loop, shared by every request that arrives in it.
+    settle: () =>
+      (barrier ??= new Promise<void>((resolve) =>
+        setImmediate(() => {
+          barrier = undefined;
+          resolve();
+        }),
+      )),
+    stamp: () => generation,
+    remember(key, value, stamp, bytes) {
+      if (stamp !== generation || unwatchable.size > 0 || closed || memo.has(key)) return;
+      while (memo.size > 0 && (memo.size >= CACHE_LIMITS.entries || memoBytes + bytes > CACHE_LIMITS.totalBytes)) {
+        const [oldest, { bytes: freed }] = memo.entries().next().value!;
+        memo.delete(oldest);
+        memoBytes -= freed;
+      }
+      if (bytes > CACHE_LIMITS.totalBytes) return;
+      memo.set(key, { value, bytes });
+      memoBytes += bytes;
+    },
+    recall: <T>(key: string) => memo.get(key)?.value as T | undefined,
+    watchDirectory: (path) => watchChain(path) && ensureWatched(path) === 'watched',
     close() {
       closed = true;
       reset();

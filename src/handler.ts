@@ -8,17 +8,17 @@ import type { FileHandle } from 'node:fs/promises';
 import { lookup, openForReading, readSmallFile } from './fs-access.js';
 import { createFileCache } from './file-cache.js';
 import { basicAuth, parseCredentials } from './auth.js';
-import { NOT_FOUND_CODES, createLocator } from './locate.js';
-import { readListing, sendListing, wantsJson } from './listing.js';
+import { NOT_FOUND_CODES, createLocator, type Located } from './locate.js';
+import { listingAnswer, readListing, wantsJson } from './listing.js';
 import { isPreflight, responseHeaders, sendPreflight } from './response-headers.js';
 import { evaluatePreconditions } from './conditional.js';
 import { cachePolicy } from './cache-policy.js';
-import { acceptMethod, sendPage, sendRedirect, sendUserPage } from './pages.js';
+import { acceptMethod, pageAnswer, sendAnswer, sendPage, sendRedirect, type Answer } from './pages.js';
 import { ifRangeAllows, multipartFraming, parseRange, type ByteRange } from './range.js';
 import { selectRepresentation, type SelectionPolicy } from './representation.js';
 import { makeRoot, parseTarget } from './resolve.js';
 import { streamCompressed, streamFile, streamMultipart } from './body.js';
-import type { HandlerOptions, Representation } from './types.js';
+import type { Entry, HandlerOptions, Representation } from './types.js';
 
 /** The request listener; `close()` stops the file cache's watches (a CLI need not call it). */
 export type RequestHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { close(): void };
@@ -81,6 +81,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   const cors = options.cors ?? false;
   const decorate = responseHeaders(options);
   const onError = options.onError ?? defaultOnError;
+  const listingsInProgress = new Map<string, Promise<Answer>>();
   const notFoundPage = `${root.prefix}404.html`;
   // One multipart boundary per handler: random, so no file's content can contain it by accident.
   const boundary = `tiny-serve-${randomBytes(12).toString('hex')}`;
@@ -98,6 +99,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await cache?.settle();
+    const stamp = cache?.stamp() ?? 0;
     const target = parseTarget(req.url ?? '/');
     // Option headers go on every response, 401/405/400 included (a cross-origin client must be able
     // to read those too); path rules need a path.
@@ -107,19 +109,20 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (checkAuth && !checkAuth(req, res)) return;
     if (!acceptMethod(req, res)) return;
     if (!target.ok) return sendPage(req, res, 400);
+    const key = answerKey(req);
+    const ready = key === undefined ? undefined : cache?.recall<CachedAnswer>(key);
+    if (ready) return replay(req, res, ready);
 
     const located = await locator.locate(req, target);
     if (located.kind === 'redirect') return sendRedirect(req, res, located.location, located.status);
-    if (located.kind === 'missing') return sendNotFound(req, res);
-    if (located.kind === 'listing') {
-      const entries = await readListing(
-        located.directory.realPath,
-        located.urlPath,
-        (name) => locator.isListed(located.directory.realPath, name),
-        locator.lookupInside,
-      );
-      return sendListing(req, res, located.urlPath, entries, wantsJson(req, located.query));
+    if (located.kind === 'missing') {
+      const answer = await notFoundAnswer();
+      sendAnswer(req, res, answer);
+      // With an SPA fallback, whether a path is missing depends on Accept: not a fixed answer.
+      if (key !== undefined && !options.single) cache?.remember(key, { answer }, stamp, answer.body.length);
+      return;
     }
+    if (located.kind === 'listing') return sendAnswer(req, res, await listing(located, wantsJson(req, located.query), stamp));
 
     const representation = await selectRepresentation(req, located.entry, policy);
     if (located.vary) {
@@ -129,14 +132,57 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
     if (outcome === 'not-modified') return sendNotModified(res, representation);
     if (outcome === 'precondition-failed') return sendPage(req, res, 412);
-    return sendRepresentation(req, res, representation);
+    const answer = await sendRepresentation(req, res, representation);
+    // A future mtime makes headers depend on the clock (Date); an SPA fallback depends on Accept.
+    if (answer && key !== undefined && !located.vary && representation.headers.Date === undefined) {
+      cache?.remember(key, { answer, representation }, stamp, answer.body.length);
+    }
+  }
+
+  /**
+   * A directory listing, kept by the file cache until anything in the directory changes. Requests
+   * that arrive while it is being built share that build instead of each statting every entry.
+   */
+  function listing(located: Extract<Located, { kind: 'listing' }>, json: boolean, stamp: number): Promise<Answer> {
+    const directory = located.directory.realPath;
+    const key = `\0listing\0${directory}\0${located.urlPath}\0${json}`;
+    const ready = cache?.recall<Answer>(key);
+    if (ready) return Promise.resolve(ready);
+    let building = listingsInProgress.get(key);
+    if (!building) {
+      building = buildListing(directory, located.urlPath, json, key, stamp).finally(() => listingsInProgress.delete(key));
+      listingsInProgress.set(key, building);
+    }
+    return building;
+  }
+
+  async function buildListing(directory: string, urlPath: string, json: boolean, key: string, stamp: number): Promise<Answer> {
+    const watched = cache?.watchDirectory(directory) ?? false;
+    const isListed = (name: string): boolean => locator.isListed(directory, name);
+    const answer = listingAnswer(urlPath, await readListing(directory, urlPath, isListed, locator.lookupInside), json);
+    if (watched) cache?.remember(key, answer, stamp, answer.body.length);
+    return answer;
+  }
+
+  /** A remembered answer, after the preconditions that apply to it. */
+  function replay(req: IncomingMessage, res: ServerResponse, { answer, representation }: CachedAnswer): void {
+    if (representation) {
+      const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
+      if (outcome === 'not-modified') return sendNotModified(res, representation);
+      if (outcome === 'precondition-failed') return sendPage(req, res, 412);
+    }
+    sendAnswer(req, res, answer);
   }
 
   /**
    * 200, 206 or 416 with the chosen representation. The file is opened before any header is
    * written, so an unreadable file still becomes a clean 403; HEAD and empty bodies never open it.
    */
-  async function sendRepresentation(req: IncomingMessage, res: ServerResponse, representation: Representation): Promise<void> {
+  async function sendRepresentation(
+    req: IncomingMessage,
+    res: ServerResponse,
+    representation: Representation,
+  ): Promise<Answer | undefined> {
     const { file, headers, coding, etag, lastModifiedSeconds } = representation;
     const { size } = file.stats;
     const ifRange = req.headers['if-range'];
@@ -146,28 +192,30 @@ export function createHandler(options: HandlerOptions): RequestHandler {
         ? parseRange(req.headers.range, size)
         : WHOLE;
     if (range.kind === 'unsatisfiable') {
-      return sendPage(req, res, 416, { 'Content-Range': `bytes */${size}`, 'Accept-Ranges': 'bytes' });
+      sendPage(req, res, 416, { 'Content-Range': `bytes */${size}`, 'Accept-Ranges': 'bytes' });
+      return undefined;
     }
     const ranges = range.kind === 'partial' ? range.ranges : undefined;
     const plan = planBody(ranges, representation, res);
     const fromMemory = await bodyFromMemory(req, representation, ranges);
     if (fromMemory) {
-      res.writeHead(plan.status, { ...plan.headers, 'Content-Length': fromMemory.length });
-      res.end(req.method === 'HEAD' ? undefined : fromMemory);
-      return;
+      const answer: Answer = { status: plan.status, headers: { ...plan.headers, 'Content-Length': fromMemory.length }, body: fromMemory };
+      sendAnswer(req, res, answer);
+      return ranges ? undefined : answer;
     }
     if (req.method === 'HEAD' || size === 0) {
       res.writeHead(plan.status, plan.headers);
       res.end();
-      return;
+      return undefined;
     }
     const handle = await openForReading(file.realPath);
     if (res.destroyed) {
       await handle.close();
-      return;
+      return undefined;
     }
     res.writeHead(plan.status, plan.headers);
     plan.send(handle);
+    return undefined;
   }
 
   /**
@@ -213,11 +261,13 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     };
   }
 
-  async function sendNotFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** 404 with the root's `404.html` when there is one, else the built-in page. */
+  async function notFoundAnswer(): Promise<Answer> {
     const page = await locator.lookupInside(notFoundPage).catch(() => undefined);
-    const body = page?.stats.isFile() ? await readSmallFile(page.realPath).catch(() => undefined) : undefined;
-    if (body) sendUserPage(req, res, 404, body);
-    else sendPage(req, res, 404);
+    const read = (entry: Entry): Promise<Buffer | undefined> =>
+      (cache?.contents(entry) ?? Promise.resolve(undefined)).then((bytes) => bytes ?? readSmallFile(entry.realPath));
+    const body = page?.stats.isFile() ? await read(page).catch(() => undefined) : undefined;
+    return pageAnswer(404, {}, body);
   }
 
   function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
@@ -234,6 +284,22 @@ export function createHandler(options: HandlerOptions): RequestHandler {
       res.destroy();
     }
   }
+}
+
+/**
+ * The answer cache's key: GET/HEAD without Range or If-Range (whose answers depend on more than
+ * the file), by URL and Accept-Encoding. Undefined: do not cache.
+ */
+function answerKey(req: IncomingMessage): string | undefined {
+  const { headers } = req;
+  if (headers.range !== undefined || headers['if-range'] !== undefined) return undefined;
+  return `${req.url}\0${headers['accept-encoding'] ?? ''}`;
+}
+
+/** What the answer cache keeps: the answer, and for a file the validators its preconditions need. */
+interface CachedAnswer {
+  answer: Answer;
+  representation?: Representation;
 }
 
 /** 304: no body, and the validators and caching headers the 200 would carry (RFC 9110 §15.4.5). */

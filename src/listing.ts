@@ -2,7 +2,8 @@
 // self-contained HTML under a strict CSP, or as JSON.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Answer } from './pages.js';
 import type { Dirent, Stats } from 'node:fs';
 import { readDirectory, statPath } from './fs-access.js';
 import type { Entry } from './types.js';
@@ -162,16 +163,19 @@ export function wantsJson(req: IncomingMessage, query: string): boolean {
   return json !== undefined && json > 0 && (html === undefined || json > html);
 }
 
-/** Sends a listing (HEAD: headers only). Listings vary on Accept and are always revalidated. */
-export function sendListing(req: IncomingMessage, res: ServerResponse, urlPath: string, entries: ListingEntry[], json: boolean): void {
+/** A listing as a complete answer (HEAD sends its headers only). Listings vary on Accept and are always revalidated. */
+export function listingAnswer(urlPath: string, entries: ListingEntry[], json: boolean): Answer {
   const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries })}\n` : renderListingHtml(urlPath, entries));
-  res.writeHead(200, {
-    'Content-Type': json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
-    'Content-Length': body.length,
-    'Cache-Control': 'no-cache',
-    Vary: 'Accept',
-    'Content-Security-Policy': LISTING_CSP,
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-cache',
+      Vary: 'Accept',
+      'Content-Security-Policy': LISTING_CSP,
+      'X-Content-Type-Options': 'nosniff',
+    },
+    body,
+  };
 }

@@ -26,15 +26,24 @@ function builtInPage(status: number): Buffer {
   return page;
 }
 
-function sendHtml(
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body: Buffer,
-): void {
-  res.writeHead(status, { ...headers, 'Content-Length': body.length });
+/** A complete response held in memory: what the answer cache keeps and replays. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string | number>;
+  body: Buffer;
+}
+
+/** Writes an answer; HEAD gets the same headers and no body. */
+export function sendAnswer(req: IncomingMessage, res: ServerResponse, { status, headers, body }: Answer): void {
+  res.writeHead(status, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** A status with its built-in page, or with `body`, a user-supplied page (the root's `404.html`: its own markup and assets, so no restrictive CSP). */
+export function pageAnswer(status: number, extraHeaders: Record<string, string> = {}, body?: Buffer): Answer {
+  const page = body ?? builtInPage(status);
+  const base = body ? USER_PAGE_HEADERS : PAGE_HEADERS;
+  return { status, headers: { ...base, ...extraHeaders, 'Content-Length': page.length }, body: page };
 }
 
 /** Sends a status with its built-in page; HEAD gets the same headers and no body. */
@@ -44,12 +53,7 @@ export function sendPage(
   status: number,
   extraHeaders: Record<string, string> = {},
 ): void {
-  sendHtml(req, res, status, { ...PAGE_HEADERS, ...extraHeaders }, builtInPage(status));
-}
-
-/** A user-supplied page (the root's `404.html`): its own markup and assets, so no restrictive CSP. */
-export function sendUserPage(req: IncomingMessage, res: ServerResponse, status: number, body: Buffer): void {
-  sendHtml(req, res, status, USER_PAGE_HEADERS, body);
+  sendAnswer(req, res, pageAnswer(status, extraHeaders));
 }
 
 /** A redirect (301 unless told) to a Location built with `locationFor` or from validated config. */
