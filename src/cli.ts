@@ -1,12 +1,13 @@
 // The command line, and the only module with side effects: argv → options, one-line errors,
 // the startup banner, the request log and signal handling. A thin layer over the library.
-import { networkInterfaces } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import { relative, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createHandler } from './handler.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { HandlerOptions } from './types.js';
+import { assignedPort, isWorker, runPrimary, serveAsWorker } from './workers.js';
 import { closeGracefully, createServer, listen } from './server.js';
 import { paletteFor, requestLogger, type Palette } from './log.js';
 
@@ -37,6 +38,7 @@ interface CliArgs {
   single?: string;
   cleanUrls?: boolean;
   config?: string;
+  workers?: string;
   cors?: boolean;
   header?: string[];
   auth?: string;
@@ -75,13 +77,18 @@ function parseArgs(argv: string[]): CliArgs {
       },
       'strict-port': { type: 'boolean', describe: 'Exit with an error if the port is busy instead of trying the next one' },
       quiet: { alias: 'q', type: 'boolean', describe: 'Do not log requests' },
+      workers: {
+        type: 'string',
+        describe: 'Server processes sharing the port (node:cluster); auto = one per CPU core',
+        defaultDescription: '1',
+      },
       config: {
         type: 'string',
         describe: 'Config file to read',
         defaultDescription: 'tiny-serve.json or serve.json in dir',
       },
     })
-    .group(['port', 'host', 'strict-port', 'quiet', 'config'], 'Server:')
+    .group(['port', 'host', 'strict-port', 'quiet', 'workers', 'config'], 'Server:')
     .options({
       listing: { type: 'boolean', describe: 'List directories without index.html; --no-listing answers 404', defaultDescription: 'true' },
       single: {
@@ -136,6 +143,14 @@ function parsePort(raw: string, source: string): number {
   return Number(raw);
 }
 
+/** Parses --workers: a whole number from 1, or `auto` (one per core); a one-line error otherwise. */
+function parseWorkers(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return availableParallelism();
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1) fatal(`invalid --workers ${JSON.stringify(raw)}: use a whole number from 1, or auto`);
+  return Number(raw);
+}
+
 /** Parses --cache: whole seconds, or a one-line error. */
 function parseCacheSeconds(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -179,10 +194,19 @@ function banner(palette: Palette, settings: Settings, port: number): string {
     options.single && `single-page app (fallback ${options.single === true ? 'index.html' : options.single})`,
     options.auth && 'basic auth on',
     options.cors && 'CORS on',
+    settings.workers > 1 && `${settings.workers} workers`,
   ].filter(Boolean);
   if (notes.length > 0) lines.push('', `  ${palette.dim(notes.join(' · '))}`);
   lines.push('', `  ${palette.dim('Press Ctrl+C to stop')}`, '', '');
   return lines.join('\n');
+}
+
+/** The startup banner, with a note first when the port moved. */
+function announce(palette: Palette, settings: Settings, bound: number): void {
+  if (settings.port !== 0 && bound !== settings.port) {
+    process.stdout.write(`\n  ${palette.yellow(`Port ${settings.port} is in use, using ${bound} instead.`)}\n`);
+  }
+  process.stdout.write(banner(palette, settings, bound));
 }
 
 function listenErrorMessage(error: NodeJS.ErrnoException, host: string, port: number): string {
@@ -208,6 +232,7 @@ interface Settings {
   host: string;
   strictPort: boolean;
   quiet: boolean;
+  workers: number;
   configPath: string | undefined;
   handlerOptions: HandlerOptions;
 }
@@ -221,7 +246,7 @@ function settingsFrom(args: CliArgs): Settings {
     if (error instanceof ConfigError) fatal(error.message);
     throw error;
   }
-  const { port: configPort, host: configHost, strictPort, quiet, ...fileOptions } = loaded.config;
+  const { port: configPort, host: configHost, strictPort, quiet, workers, ...fileOptions } = loaded.config;
   const port =
     args.port !== undefined
       ? parsePort(args.port, '--port')
@@ -250,6 +275,7 @@ function settingsFrom(args: CliArgs): Settings {
     host: host === '' ? '0.0.0.0' : host,
     strictPort: given(args.strictPort, strictPort) ?? false,
     quiet: given(args.quiet, quiet) ?? false,
+    workers: parseWorkers(args.workers ?? (workers === undefined ? undefined : String(workers))),
     configPath: loaded.path,
     handlerOptions,
   };
@@ -263,7 +289,8 @@ async function main(): Promise<void> {
     fatal(`${(error as Error).message} (see tiny-serve --help)`);
   }
   const settings = settingsFrom(args);
-  const { port, host } = settings;
+  const { host } = settings;
+  const palette = paletteFor(process.stdout, process.env);
 
   let handler;
   try {
@@ -271,8 +298,19 @@ async function main(): Promise<void> {
   } catch (error) {
     fatal((error as Error).message);
   }
+  if (settings.workers > 1 && !isWorker()) {
+    handler.close(); // the primary only validated the options; workers serve
+    runPrimary({
+      count: settings.workers,
+      graceMs: SHUTDOWN_GRACE_MS,
+      log: (line) => process.stdout.write(`\n  ${palette.dim(line)}\n`),
+      onListening: (bound) => announce(palette, settings, bound),
+    });
+    return;
+  }
+  const assigned = assignedPort();
+  const port = assigned ?? settings.port;
 
-  const palette = paletteFor(process.stdout, process.env);
   const logRequest = settings.quiet ? undefined : requestLogger((line) => process.stdout.write(line), palette);
   const server = createServer((req, res) => {
     logRequest?.(req, res);
@@ -281,15 +319,16 @@ async function main(): Promise<void> {
 
   let bound: number;
   try {
-    bound = await listen(server, { port, host, strictPort: settings.strictPort });
+    bound = await listen(server, { port, host, strictPort: settings.strictPort || assigned !== undefined });
   } catch (error) {
     fatal(listenErrorMessage(error as NodeJS.ErrnoException, host, port));
   }
   server.on('error', (error) => fatal(`server error: ${error.message}`));
-  if (port !== 0 && bound !== port) {
-    process.stdout.write(`\n  ${palette.yellow(`Port ${port} is in use, using ${bound} instead.`)}\n`);
+  if (isWorker()) {
+    serveAsWorker(bound, port === 0 ? 0 : bound, () => void closeGracefully(server, SHUTDOWN_GRACE_MS).then(() => process.exit(0)));
+    return;
   }
-  process.stdout.write(banner(palette, settings, bound));
+  announce(palette, settings, bound);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

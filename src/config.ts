@@ -17,6 +17,7 @@ export interface FileConfig extends Omit<HandlerOptions, 'root' | 'onError' | 'c
   host?: string;
   strictPort?: boolean;
   quiet?: boolean;
+  workers?: number | 'auto';
 }
 
 export class ConfigError extends Error {}
@@ -129,6 +130,8 @@ const SCHEMA: Record<string, Check> = {
   host: isString,
   strictPort: isBoolean,
   quiet: isBoolean,
+  workers: (value, key) =>
+    value === 'auto' || (Number.isInteger(value) && (value as number) >= 1) ? value : fail(key, 'a whole number from 1, or "auto"'),
   compress: isBoolean,
   cache: isSeconds,
   cacheHashed: isBoolean,

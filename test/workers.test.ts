@@ -1,0 +1,85 @@
+// --workers: several processes share one port; the primary prints one banner and stops them all.
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SITE } from './helpers.js';
+import { httpGet, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
+
+afterEach(async () => {
+  await stopAll();
+});
+
+/** Pids of the live processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !condition()) await new Promise((done) => setTimeout(done, 25));
+  return condition();
+}
+
+describe('--workers', () => {
+  it.each([['2'], ['auto']])('--workers %s serves from several processes on one port, with one banner', async (count) => {
+    const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--workers', count, '--quiet']);
+    const port = await cli.port();
+    const expected = count === 'auto' ? Math.max(1, (await import('node:os')).availableParallelism()) : Number(count);
+    expect(await waitFor(() => childrenOf(cli.child.pid!).length === expected, 5000)).toBe(true);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => httpGet('127.0.0.1', port, '/hello.txt')));
+    expect(responses.every((res) => res.status === 200 && res.body.toString() === 'hello, world\n')).toBe(true);
+    expect(cli.stdout.match(/Local:/g)).toHaveLength(1);
+    if (expected > 1) expect(cli.stdout).toContain(`${expected} workers`);
+  });
+
+  it('stops every worker on SIGTERM and exits 0', { timeout: 15_000 }, async () => {
+    const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--workers', '2', '--quiet']);
+    const port = await cli.port();
+    expect(await waitFor(() => childrenOf(cli.child.pid!).length === 2, 5000)).toBe(true);
+    const workers = childrenOf(cli.child.pid!);
+    expect((await httpGet('127.0.0.1', port, '/hello.txt')).status).toBe(200);
+    const started = Date.now();
+    cli.child.kill('SIGTERM');
+    const exit = await cli.waitForExit(10_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(exit.code).toBe(0);
+    expect(workers.every((pid) => !readdirSync('/proc').includes(String(pid)))).toBe(true);
+    await expect(httpGet('127.0.0.1', port, '/hello.txt')).rejects.toThrow();
+  });
+
+  it('replaces a worker that dies', async () => {
+    const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--workers', '2', '--quiet']);
+    const port = await cli.port();
+    expect(await waitFor(() => childrenOf(cli.child.pid!).length === 2, 5000)).toBe(true);
+    const [victim] = childrenOf(cli.child.pid!);
+    process.kill(victim!, 'SIGKILL');
+    expect(await waitFor(() => {
+      const now = childrenOf(cli.child.pid!);
+      return now.length === 2 && !now.includes(victim!);
+    }, 5000)).toBe(true);
+    expect((await httpGet('127.0.0.1', port, '/hello.txt')).status).toBe(200);
+  });
+
+  it.each([['0'], ['abc'], ['-2']])('--workers %s exits 1 with one line', async (value) => {
+    const result = await runCli([SITE, '-p', '0', '--workers', value]);
+    expect(result.code).toBe(1);
+    const lines = linesOf(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tiny-serve: .*workers/);
+  });
+
+  it('reports a bad directory once, from the primary', async () => {
+    const result = await runCli(['/nonexistent-dir-for-workers', '--workers', '2']);
+    expect(result.code).toBe(1);
+    expect(linesOf(result.stderr)).toEqual(['tiny-serve: directory not found: /nonexistent-dir-for-workers']);
+  });
+});
