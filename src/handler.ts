@@ -129,9 +129,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
       const { headers } = representation;
       headers.Vary = headers.Vary === undefined ? located.vary : `${headers.Vary}, ${located.vary}`;
     }
-    const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
-    if (outcome === 'not-modified') return sendNotModified(res, representation);
-    if (outcome === 'precondition-failed') return sendPage(req, res, 412);
+    if (answeredByPreconditions(req, res, representation)) return;
     const answer = await sendRepresentation(req, res, representation);
     // A future mtime makes headers depend on the clock (Date); an SPA fallback depends on Accept.
     if (answer && key !== undefined && !located.vary && representation.headers.Date === undefined) {
@@ -166,11 +164,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
 
   /** A remembered answer, after the preconditions that apply to it. */
   function replay(req: IncomingMessage, res: ServerResponse, { answer, representation }: CachedAnswer): void {
-    if (representation) {
-      const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
-      if (outcome === 'not-modified') return sendNotModified(res, representation);
-      if (outcome === 'precondition-failed') return sendPage(req, res, 412);
-    }
+    if (representation && answeredByPreconditions(req, res, representation)) return;
     sendAnswer(req, res, answer);
   }
 
@@ -300,6 +294,14 @@ function answerKey(req: IncomingMessage): string | undefined {
 interface CachedAnswer {
   answer: Answer;
   representation?: Representation;
+}
+
+/** Answers 304 or 412 when the request's preconditions say so (RFC 9110 §13.2.2); true if it did. */
+function answeredByPreconditions(req: IncomingMessage, res: ServerResponse, representation: Representation): boolean {
+  const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
+  if (outcome === 'not-modified') sendNotModified(res, representation);
+  else if (outcome === 'precondition-failed') sendPage(req, res, 412);
+  return outcome !== 'proceed';
 }
 
 /** 304: no body, and the validators and caching headers the 200 would carry (RFC 9110 §15.4.5). */

@@ -5,7 +5,7 @@ import { lookup } from 'node:dns/promises';
 import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { resolve } from 'node:path';
-import { CLI } from './helpers.js';
+import { CLI, collect } from './helpers.js';
 
 /** The repository root: the CLI runs from here, so relative paths in its output are stable. */
 export const REPO = resolve(import.meta.dirname, '..');
@@ -190,10 +190,7 @@ export interface HttpResult {
 export function httpGet(host: string, port: number, path: string, agent: Agent | false = false): Promise<HttpResult> {
   return new Promise((done, fail) => {
     const req = request({ host, port, path, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', fail);
+      collect(res).then(done, fail);
     });
     req.on('error', fail);
     req.end();

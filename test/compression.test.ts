@@ -2,12 +2,12 @@
 // Vary, precompressed siblings (fresh and stale), ranges on identity only, aborts and freshness.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { acceptableCodings } from '../src/encoding.js';
-import { SITE, copySite, rawRequest, startServer, type RawResponse, type TestServer } from './helpers.js';
+import { SITE, copySite, openDescriptorsOf, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const LOREM = readFileSync(join(SITE, 'assets/lorem.txt'));
@@ -46,27 +46,6 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 const gzipOnly = { 'Accept-Encoding': 'gzip' };
 const brOnly = { 'Accept-Encoding': 'br' };
 
-/** Descriptors of this process (the in-process server) that point at `path`. */
-function openDescriptorsOf(path: string): number {
-  let count = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count += 1;
-    } catch {
-      // the descriptor closed while we looked
-    }
-  }
-  return count;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((done) => setTimeout(done, 20));
-  }
-  return condition();
-}
 
 /** Starts a GET and resolves as soon as the headers arrive, leaving the body unread. */
 function startDownload(port: number, path: string, headers: Record<string, string>): Promise<IncomingMessage> {

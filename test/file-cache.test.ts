@@ -5,7 +5,7 @@ import { mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, write
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { copySite, rawRequest, startServer, type RawResponse, type TestServer } from './helpers.js';
+import { collect, copySite, rawRequest, startServer, type RawResponse, type TestServer } from './helpers.js';
 
 /** One keep-alive connection for a whole test: a request right after a write rides an open socket. */
 function keepAliveClient(port: number) {
@@ -13,10 +13,7 @@ function keepAliveClient(port: number) {
   const get = (path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
     new Promise((done, fail) => {
       const req = request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', fail);
+        collect(res).then(done, fail);
       });
       req.on('error', fail);
       req.end();

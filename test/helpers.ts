@@ -1,6 +1,6 @@
 // Test helpers shared by every feature file: servers on port 0, raw requests, temp copies of fixtures.
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +44,39 @@ export interface RawResponse {
   body: Buffer;
 }
 
+/** Reads a whole response into a RawResponse. */
+export function collect(res: IncomingMessage): Promise<RawResponse> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    res.on('error', fail);
+  });
+}
+
+/** Descriptors of this process (the in-process server) that point at `path`. */
+export function openDescriptorsOf(path: string): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count += 1;
+    } catch {
+      // the descriptor closed while we looked
+    }
+  }
+  return count;
+}
+
+/** Polls `condition` every 20 ms until it holds or `timeoutMs` passes; returns its last value. */
+export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((done) => setTimeout(done, 20));
+  }
+  return condition();
+}
+
 /**
  * Sends `path` exactly as given (no URL normalization: `..`, `//`, `\` and `%2e` reach the server as
  * written), which supertest and `new URL()` would collapse first.
@@ -55,10 +88,7 @@ export function rawRequest(
 ): Promise<RawResponse> {
   return new Promise((done, fail) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', fail);
+      collect(res).then(done, fail);
     });
     req.on('error', fail);
     req.end();

@@ -2,11 +2,11 @@
 // amplification guard, If-Range, HEAD parity, identity-only ranges, preconditions, and aborted ranges.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { MAX_RANGE_SPECS, parseRange, type RangeRequest } from '../src/range.js';
-import { SITE, copySite, rawRequest, startServer, type RawResponse, type TestServer } from './helpers.js';
+import { SITE, copySite, openDescriptorsOf, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -127,27 +127,6 @@ function expectMultipart(res: RawResponse, file: Buffer, contentType: string, ra
   return parts;
 }
 
-/** Descriptors of this process (the in-process server) that point at `path`. */
-function openDescriptorsOf(path: string): number {
-  let count = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count += 1;
-    } catch {
-      // the descriptor closed while we looked
-    }
-  }
-  return count;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((done) => setTimeout(done, 20));
-  }
-  return condition();
-}
 
 describe('parseRange', () => {
   const whole: RangeRequest = { kind: 'whole' };

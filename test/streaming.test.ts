@@ -1,34 +1,13 @@
 // Bodies: exact byte counts while files grow or shrink, no descriptor left by an aborted download,
 // and freshness: what is on disk now is what the next request gets.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { appendFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { copySite, rawRequest, startServer, type TestServer } from './helpers.js';
+import { copySite, openDescriptorsOf, rawRequest, startServer, waitFor, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
-/** Descriptors of this process (the in-process server) that point at `path`. */
-function openDescriptorsOf(path: string): number {
-  let count = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count += 1;
-    } catch {
-      // the descriptor closed while we looked
-    }
-  }
-  return count;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((done) => setTimeout(done, 20));
-  }
-  return condition();
-}
 
 /**
  * Starts a GET on a keep-alive connection (so a short body cannot pass for complete just because the
