@@ -42,6 +42,8 @@ interface CliArgs {
   cors?: boolean;
   header?: string[];
   auth?: string;
+  watch?: boolean;
+  watchIgnore?: string[];
 }
 
 class UsageError extends Error {}
@@ -118,6 +120,15 @@ function parseArgs(argv: string[]): CliArgs {
       auth: { type: 'string', describe: 'Require HTTP Basic auth, user:password (or set TINY_SERVE_AUTH)' },
     })
     .group(['cors', 'header', 'auth'], 'Security:')
+    .options({
+      watch: {
+        alias: 'live',
+        type: 'boolean',
+        describe: 'Live reload: reload open pages when files change (stylesheets are swapped in place)',
+      },
+      'watch-ignore': { type: 'string', array: true, describe: 'Glob of paths whose changes never reload (repeatable)' },
+    })
+    .group(['watch', 'watch-ignore'], 'Dev:')
     .example('$0', 'Serve the current directory on http://localhost:3000')
     .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
     .example('$0 dist --host', 'Serve dist to other devices on the network')
@@ -194,6 +205,7 @@ function banner(palette: Palette, settings: Settings, port: number): string {
     options.single && `single-page app (fallback ${options.single === true ? 'index.html' : options.single})`,
     options.auth && 'basic auth on',
     options.cors && 'CORS on',
+    options.watch && 'live reload on',
     settings.workers > 1 && `${settings.workers} workers`,
   ].filter(Boolean);
   if (notes.length > 0) lines.push('', `  ${palette.dim(notes.join(' · '))}`);
@@ -269,6 +281,8 @@ function settingsFrom(args: CliArgs): Settings {
     cors: given(args.cors, fileOptions.cors),
     header: [...(fileOptions.header ?? []), ...(args.header ?? [])],
     auth: args.auth ?? (process.env.TINY_SERVE_AUTH || undefined) ?? fileOptions.auth,
+    watch: given(args.watch, fileOptions.watch),
+    watchIgnore: [...(fileOptions.watchIgnore ?? []), ...(args.watchIgnore ?? [])],
   };
   return {
     port,
@@ -325,7 +339,10 @@ async function main(): Promise<void> {
   }
   server.on('error', (error) => fatal(`server error: ${error.message}`));
   if (isWorker()) {
-    serveAsWorker(bound, port === 0 ? 0 : bound, () => void closeGracefully(server, SHUTDOWN_GRACE_MS).then(() => process.exit(0)));
+    serveAsWorker(bound, port === 0 ? 0 : bound, () => {
+      handler.close();
+      void closeGracefully(server, SHUTDOWN_GRACE_MS).then(() => process.exit(0));
+    });
     return;
   }
   announce(palette, settings, bound);
@@ -335,6 +352,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(130); // a second Ctrl-C: leave at once
     stopping = true;
     process.stdout.write(`\n  ${palette.dim(`${signal}: stopping (Ctrl+C again to force)`)}\n`);
+    handler.close(); // ends live-reload streams, which would otherwise hold the close for the grace period
     void closeGracefully(server, SHUTDOWN_GRACE_MS).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);

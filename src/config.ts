@@ -142,6 +142,8 @@ const SCHEMA: Record<string, Check> = {
   cleanUrls: isBoolean,
   trailingSlash: isBoolean,
   cors: isBoolean,
+  watch: isBoolean,
+  watchIgnore: isArrayOf(isPattern),
   header: isArrayOf(isHeaderFlag),
   auth: isAuth,
   rewrites: isArrayOf(isRewrite),

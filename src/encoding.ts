@@ -1,5 +1,7 @@
 // Content codings (RFC 9110 §12.5.3): Accept-Encoding negotiation, which types are worth compressing,
 // and the per-coding ETag that keeps every encoded representation distinct.
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import db from 'mime-db';
 import type { Coding } from './types.js';
 
@@ -75,4 +77,21 @@ export function isCompressible(contentType: string): boolean {
 /** The ETag of an encoded representation: the identity tag with the coding inside the quotes. */
 export function etagForCoding(identityEtag: string, coding: Coding | undefined): string {
   return coding === undefined ? identityEtag : `${identityEtag.slice(0, -1)}-${coding}"`;
+}
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
+/** Compresses a whole body in memory: brotli at quality 5 (quick, still smaller than gzip), gzip at 6. */
+export function compressBytes(source: Buffer, coding: Coding): Promise<Buffer> {
+  return coding === 'br'
+    ? brotliAsync(source, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: source.length } })
+    : gzipAsync(source, { level: 6 });
+}
+
+/** The codings the client prefers to identity, best first (empty: send identity). */
+export function acceptedCodings(header: string | undefined): Coding[] {
+  const codings = acceptableCodings(header);
+  const identity = codings.indexOf('identity');
+  return (identity === -1 ? codings : codings.slice(0, identity)) as Coding[];
 }

@@ -3,8 +3,7 @@
 // costs no system call. Where a directory cannot be watched, nothing under it is cached.
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname, sep } from 'node:path';
-import { promisify } from 'node:util';
-import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import { compressBytes } from './encoding.js';
 import { lookup as lookupUncached, openForReading } from './fs-access.js';
 import type { Coding, Entry } from './types.js';
 
@@ -18,8 +17,6 @@ export const CACHE_LIMITS = {
   totalBytes: 24 * 1024 * 1024,
 } as const;
 
-const gzipAsync = promisify(gzip);
-const brotliAsync = promisify(brotliCompress);
 const NEGATIVE_CODES = new Set(['ENOENT', 'ENOTDIR']);
 
 export interface FileCache {
@@ -189,10 +186,7 @@ export function createFileCache(rootPath: string): FileCache {
       const cacheable = watchChain(entry.realPath);
       const source = await readExactly(entry);
       if (!source) return undefined;
-      const bytes =
-        coding === 'br'
-          ? await brotliAsync(source, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: source.length } })
-          : await gzipAsync(source, { level: 6 });
+      const bytes = await compressBytes(source, coding);
       if (cacheable) storeBody(key, version, bytes, startedAt);
       return bytes;
     });

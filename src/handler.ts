@@ -7,11 +7,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
 import { lookup, openForReading, readSmallFile } from './fs-access.js';
 import { createFileCache } from './file-cache.js';
+import { createLiveReload, injectClient, LIVE_SCRIPT_LENGTH } from './live-reload.js';
+import { contentTypeFor } from './mime.js';
+import { acceptedCodings, compressBytes, etagForCoding } from './encoding.js';
+import { MIN_COMPRESS_SIZE } from './representation.js';
 import { basicAuth, parseCredentials } from './auth.js';
 import { NOT_FOUND_CODES, createLocator, type Located } from './locate.js';
 import { listingAnswer, readListing, wantsJson } from './listing.js';
 import { isPreflight, responseHeaders, sendPreflight } from './response-headers.js';
-import { evaluatePreconditions } from './conditional.js';
+import { etagFor, evaluatePreconditions, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
 import { cachePolicy } from './cache-policy.js';
 import { acceptMethod, pageAnswer, sendAnswer, sendPage, sendRedirect, type Answer } from './pages.js';
 import { ifRangeAllows, multipartFraming, parseRange, type ByteRange } from './range.js';
@@ -80,6 +84,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   const checkAuth = options.auth === undefined ? undefined : basicAuth(parseCredentials(options.auth));
   const cors = options.cors ?? false;
   const decorate = responseHeaders(options);
+  const live = options.watch ? createLiveReload(root.path, options.watchIgnore) : undefined;
   const onError = options.onError ?? defaultOnError;
   const listingsInProgress = new Map<string, Promise<Answer>>();
   const notFoundPage = `${root.prefix}404.html`;
@@ -95,7 +100,12 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   function handle(req: IncomingMessage, res: ServerResponse): void {
     serve(req, res).catch((error: unknown) => fail(req, res, error));
   }
-  return Object.assign(handle, { close: () => cache?.close() });
+  return Object.assign(handle, {
+    close: () => {
+      cache?.close();
+      live?.close();
+    },
+  });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await cache?.settle();
@@ -109,6 +119,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (checkAuth && !checkAuth(req, res)) return;
     if (!acceptMethod(req, res)) return;
     if (!target.ok) return sendPage(req, res, 400);
+    if (live?.handle(req, res, target.path)) return;
     const key = answerKey(req);
     const ready = key === undefined ? undefined : cache?.recall<CachedAnswer>(key);
     if (ready) return replay(req, res, ready);
@@ -124,6 +135,9 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     }
     if (located.kind === 'listing') return sendAnswer(req, res, await listing(located, wantsJson(req, located.query), stamp));
 
+    if (live && contentTypeFor(located.entry.realPath).startsWith('text/html')) {
+      return sendLiveHtml(req, res, located.entry, located.vary);
+    }
     const representation = await selectRepresentation(req, located.entry, policy);
     if (located.vary) {
       const { headers } = representation;
@@ -160,6 +174,35 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const answer = listingAnswer(urlPath, await readListing(directory, urlPath, isListed, locator.lookupInside), json);
     if (watched) cache?.remember(key, answer, stamp, answer.body.length);
     return answer;
+  }
+
+  /**
+   * HTML with the live-reload client injected: its own representation, with its own ETag (per
+   * coding) and exact Content-Length; compressed after injection, never from a precompressed
+   * sibling; no ranges offered, since the bytes are not the file's.
+   */
+  async function sendLiveHtml(req: IncomingMessage, res: ServerResponse, entry: Entry, vary?: string): Promise<void> {
+    const { stats } = entry;
+    const injectedSize = stats.size + LIVE_SCRIPT_LENGTH;
+    const coding = policy.compress && injectedSize >= MIN_COMPRESS_SIZE ? acceptedCodings(req.headers['accept-encoding'])[0] : undefined;
+    const now = Date.now();
+    const lastModifiedSeconds = lastModifiedSecondsFor(stats, now);
+    const etag = policy.etag ? etagForCoding(etagFor(stats).replace(/"$/, '-live"'), coding) : undefined;
+    const headers: Record<string, string | number> = {
+      'Content-Type': contentTypeFor(entry.realPath),
+      'Last-Modified': formatHttpDate(lastModifiedSeconds),
+      'Cache-Control': 'no-cache',
+      Vary: vary ? `Accept-Encoding, ${vary}` : 'Accept-Encoding',
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (etag) headers.ETag = etag;
+    if (coding) headers['Content-Encoding'] = coding;
+    const representation: Representation = { file: entry, coding, compressOnTheFly: false, etag, lastModifiedSeconds, headers };
+    if (answeredByPreconditions(req, res, representation)) return;
+    const source = (await cache?.contents(entry)) ?? (await readSmallFile(entry.realPath));
+    const injected = injectClient(source);
+    const body = coding ? await compressBytes(injected, coding) : injected;
+    sendAnswer(req, res, { status: 200, headers: { ...headers, 'Content-Length': body.length }, body });
   }
 
   /** A remembered answer, after the preconditions that apply to it. */

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { etagFor, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
-import { SIBLING_SUFFIX, acceptableCodings, etagForCoding, isCompressible } from './encoding.js';
+import { SIBLING_SUFFIX, acceptedCodings, etagForCoding, isCompressible } from './encoding.js';
 import { contentTypeFor } from './mime.js';
 import type { Coding, Entry, Representation } from './types.js';
 
@@ -34,14 +34,13 @@ export async function selectRepresentation(
     describe(entry, file, contentType, coding, compressOnTheFly, negotiable, policy);
   if (!negotiable || req.headers.range !== undefined) return build(entry, undefined, false);
 
-  const codings = acceptableCodings(req.headers['accept-encoding']);
-  const accepted = codings.slice(0, codings.indexOf('identity') === -1 ? codings.length : codings.indexOf('identity'));
-  for (const coding of accepted as Coding[]) {
+  const accepted = acceptedCodings(req.headers['accept-encoding']);
+  for (const coding of accepted) {
     const sibling = await policy.findSibling(entry.realPath + SIBLING_SUFFIX[coding]);
     // A sibling older than its original is stale (the original was rebuilt since): never serve it.
     if (sibling?.stats.isFile() && sibling.stats.mtimeMs >= entry.stats.mtimeMs) return build(sibling, coding, false);
   }
-  const onTheFly = accepted[0] as Coding | undefined;
+  const onTheFly = accepted[0];
   if (onTheFly && policy.compress && entry.stats.size >= MIN_COMPRESS_SIZE) return build(entry, onTheFly, true);
   return build(entry, undefined, false);
 }

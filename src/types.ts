@@ -74,6 +74,15 @@ export interface HandlerOptions {
    * @default true
    */
   fileCache?: boolean;
+  /**
+   * Live reload: watch the root and push changes to browsers over Server-Sent Events at
+   * `/__tiny-serve/events`; HTML responses get a small client script (`/__tiny-serve/client.js`)
+   * that swaps stylesheets in place on CSS changes and reloads the page on any other change.
+   * @default false
+   */
+  watch?: boolean;
+  /** Glob patterns (matched against `/relative/path`) whose changes never reload. `node_modules`, `.git` and dotfiles are always ignored. @default [] */
+  watchIgnore?: string[];
   /** Absolute path of the config file in use: never served and never listed. @default undefined */
   configFile?: string;
   /**

@@ -1,0 +1,147 @@
+// Live reload (`--watch`): a recursive watch of the root, debounced change events pushed to browsers
+// over Server-Sent Events from one reserved path, and the small client script injected into HTML.
+import { watch, type FSWatcher } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sep } from 'node:path';
+import { compilePattern, type PathPattern } from './patterns.js';
+
+/** The reserved prefix: only these two exact paths are taken from the site. */
+export const LIVE_PREFIX = '/__tiny-serve/';
+export const EVENTS_PATH = `${LIVE_PREFIX}events`;
+export const CLIENT_PATH = `${LIVE_PREFIX}client.js`;
+
+/** One save often touches several files (editor temp files, a bundler's outputs): one reload. */
+const DEBOUNCE_MS = 80;
+/** A comment line this often keeps idle connections (and proxies) from timing them out. */
+const KEEP_ALIVE_MS = 25_000;
+/** Never watched: dependencies, VCS data, dotfiles. */
+const ALWAYS_IGNORED = new Set(['node_modules', '.git']);
+
+const SCRIPT_TAG = `<script src="${CLIENT_PATH}"></script>`;
+/** Bytes the injection adds: the response length is known from the file's size alone. */
+export const LIVE_SCRIPT_LENGTH = Buffer.byteLength(SCRIPT_TAG);
+
+/**
+ * The browser side: reconnects when the server goes away and reloads once it is back; on a change
+ * of stylesheets only, swaps each <link rel=stylesheet> in place (no reload, scroll kept).
+ */
+const CLIENT = `(() => {
+  let lost = false;
+  const source = new EventSource(${JSON.stringify(EVENTS_PATH)});
+  source.addEventListener('open', () => { if (lost) location.reload(); });
+  source.addEventListener('error', () => { lost = true; });
+  source.addEventListener('change', (event) => {
+    const { paths } = JSON.parse(event.data);
+    if (paths.length > 0 && paths.every((path) => path.endsWith('.css'))) {
+      for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+        const url = new URL(link.href, location.href);
+        if (url.origin !== location.origin) continue;
+        url.searchParams.set('tiny-serve', String(Date.now()));
+        const fresh = link.cloneNode();
+        fresh.href = url.href;
+        fresh.addEventListener('load', () => link.remove());
+        fresh.addEventListener('error', () => link.remove());
+        link.after(fresh);
+      }
+    } else {
+      location.reload();
+    }
+  });
+})();
+`;
+const CLIENT_BODY = Buffer.from(CLIENT);
+
+/**
+ * Inserts the client script before the last `</body>` (any case), or at the end when there is none.
+ * Works on bytes, so any encoding and a BOM pass through untouched.
+ */
+export function injectClient(html: Buffer): Buffer {
+  const text = html.toString('latin1');
+  const index = text.search(/<\/body\s*>(?![\s\S]*<\/body\s*>)/i);
+  const tag = Buffer.from(SCRIPT_TAG);
+  return index === -1 ? Buffer.concat([html, tag]) : Buffer.concat([html.subarray(0, index), tag, html.subarray(index)]);
+}
+
+export interface LiveReload {
+  /** Answers the reserved paths; false for every other request. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  /** Open event streams (for tests and the banner). */
+  readonly clients: number;
+  close(): void;
+}
+
+/** Starts watching `root` (absolute). `ignore` adds glob patterns, matched against `/relative/path`. */
+export function createLiveReload(root: string, ignore: string[] = []): LiveReload {
+  const patterns: PathPattern[] = ignore.map((source) => compilePattern(source));
+  const clients = new Set<ServerResponse>();
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const isIgnored = (relative: string): boolean => {
+    const parts = relative.split(sep);
+    if (parts.some((part) => part.startsWith('.') || ALWAYS_IGNORED.has(part))) return true;
+    const path = `/${parts.join('/')}`;
+    return patterns.some((pattern) => pattern.match(path) !== undefined);
+  };
+
+  const broadcast = (): void => {
+    timer = undefined;
+    const paths = [...pending].map((relative) => `/${relative.split(sep).join('/')}`);
+    pending = new Set();
+    const message = `event: change\ndata: ${JSON.stringify({ paths })}\n\n`;
+    for (const client of clients) client.write(message);
+  };
+
+  const watcher: FSWatcher = watch(root, { recursive: true, persistent: false }, (_event, filename) => {
+    if (!filename || isIgnored(filename.toString())) return;
+    pending.add(filename.toString());
+    timer ??= setTimeout(broadcast, DEBOUNCE_MS);
+  });
+  // A watcher error (the root removed) must not crash the server: live reload just stops.
+  watcher.on('error', () => watcher.close());
+
+  const ping = setInterval(() => {
+    for (const client of clients) client.write(': ping\n\n');
+  }, KEEP_ALIVE_MS);
+  ping.unref();
+
+  return {
+    handle(req, res, path) {
+      if (path === CLIENT_PATH) {
+        res.writeHead(200, {
+          'Content-Type': 'text/javascript; charset=utf-8',
+          'Content-Length': CLIENT_BODY.length,
+          'Cache-Control': 'no-store',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        res.end(req.method === 'HEAD' ? undefined : CLIENT_BODY);
+        return true;
+      }
+      if (path !== EVENTS_PATH) return false;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      if (req.method === 'HEAD') {
+        res.end();
+        return true;
+      }
+      // retry: how soon the browser reconnects after the server goes away.
+      res.write('retry: 1000\n\n');
+      clients.add(res);
+      res.on('close', () => clients.delete(res));
+      return true;
+    },
+    get clients() {
+      return clients.size;
+    },
+    close() {
+      watcher.close();
+      clearInterval(ping);
+      if (timer) clearTimeout(timer);
+      for (const client of clients) client.end();
+      clients.clear();
+    },
+  };
+}
