@@ -1,0 +1,187 @@
+// Live reload end to end, in a real headless Chromium: HTML changes reload the page, CSS changes are
+// swapped in place (no reload), and a page whose server went away reloads once a server is back.
+// Needs Debian's chromium at /usr/bin/chromium (`.ci/run` installs it); skipped locally without it.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { delay, startCli, stopAll, type CliProcess } from './cli-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Every wait on the browser: a reload or a stylesheet swap takes well under a second. */
+const WAIT_MS = 10_000;
+
+const html = (title: string): string =>
+  `<!doctype html><html><head><link rel="stylesheet" href="/style.css"></head><body><h1 id="title">${title}</h1></body></html>`;
+const RED = 'h1 { color: rgb(255, 0, 0); }';
+const BLUE = 'h1 { color: rgb(0, 0, 255); }';
+
+/**
+ * Runs in every document before its scripts: records each EventSource the page opens, so the test can
+ * wait for the live-reload stream to be connected (a change written earlier would be missed).
+ */
+const TRACK_EVENT_SOURCES = `(() => {
+  const Original = window.EventSource;
+  window.__eventSources = [];
+  window.EventSource = class extends Original {
+    constructor(...args) {
+      super(...args);
+      window.__eventSources.push(this);
+    }
+  };
+})();`;
+
+// In CI a missing chromium must fail the run, not skip it.
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('live reload in a headless browser', { timeout: 60_000 }, () => {
+  let browser: Browser;
+  let base: string;
+  let site: string;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  /** Browser-side errors and console output, shown when a wait times out. */
+  let log: string[];
+  let count = 0;
+
+  beforeAll(async () => {
+    base = await mkdtemp(join(tmpdir(), 'tiny-serve-browser-'));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await stopAll();
+    await browser?.close();
+    if (base) await rm(base, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    count += 1;
+    site = join(base, `site-${count}`);
+    await mkdir(site);
+    await writeFile(join(site, 'index.html'), html('first'));
+    await writeFile(join(site, 'style.css'), RED);
+    log = [];
+    context = await browser.newContext();
+    await context.addInitScript(TRACK_EVENT_SOURCES);
+    page = await context.newPage();
+    page.on('pageerror', (error) => log.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => log.push(`console.${message.type()}: ${message.text()}`));
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) log.push(`navigated: ${frame.url()}`);
+    });
+  });
+
+  afterEach(async () => {
+    await stopAll();
+    await context?.close();
+    context = undefined;
+  });
+
+  const serve = (extra: string[] = ['-p', '0']): CliProcess =>
+    startCli([site, '--watch', ...extra, '-H', '127.0.0.1', '--quiet']);
+
+  /**
+   * Waits until `expression` (page-side JavaScript: the project's types have no DOM) is true in the
+   * page, across reloads; on timeout, fails with the browser's log.
+   */
+  async function waitInPage(expression: string): Promise<void> {
+    try {
+      await page.waitForFunction(expression, undefined, { timeout: WAIT_MS, polling: 50 });
+    } catch (error) {
+      throw new Error(`${expression}: ${(error as Error).message}\n--- browser ---\n${log.join('\n')}`);
+    }
+  }
+
+  const title = (): Promise<string | null> => page.textContent('#title');
+  const titleIs = (text: string): string => `document.querySelector('#title')?.textContent === ${JSON.stringify(text)}`;
+  const colorIs = (color: string): string => `getComputedStyle(document.querySelector('#title')).color === ${JSON.stringify(color)}`;
+  const marker = (): Promise<unknown> => page.evaluate('window.__marker');
+
+  /** Waits until the page's live-reload stream is open (EventSource.OPEN), so later changes reach it. */
+  const connected = (): Promise<void> => waitInPage('(window.__eventSources ?? []).some((source) => source.readyState === 1)');
+
+  /** Opens the served page and waits for its live-reload connection. */
+  async function open(port: number): Promise<void> {
+    await page.goto(`http://127.0.0.1:${port}/`, { timeout: WAIT_MS });
+    expect(await title()).toBe('first');
+    await connected();
+  }
+
+  it('reloads the page when the HTML changes', async () => {
+    const cli = serve();
+    await open(await cli.port());
+
+    await writeFile(join(site, 'index.html'), html('second'));
+
+    await waitInPage(titleIs('second'));
+    expect(await title()).toBe('second');
+  });
+
+  it('swaps a changed stylesheet in place, without a reload', async () => {
+    const cli = serve();
+    await open(await cli.port());
+    await waitInPage(colorIs('rgb(255, 0, 0)'));
+    await page.evaluate('window.__marker = 42');
+
+    await writeFile(join(site, 'style.css'), BLUE);
+
+    await waitInPage(colorIs('rgb(0, 0, 255)'));
+    // Still the same document: a reload would have dropped the marker.
+    expect(await marker()).toBe(42);
+    // The old <link> is removed once the fresh one loaded: exactly one stylesheet remains.
+    await waitInPage(`document.querySelectorAll('link[rel="stylesheet"]').length === 1`);
+    expect(await marker()).toBe(42);
+  });
+
+  it('reconnects after the server restarts and reloads once it is back', async () => {
+    const first = serve();
+    const port = await first.port();
+    await open(port);
+    await page.evaluate('window.__marker = 42');
+
+    first.child.kill('SIGTERM');
+    const exit = await first.waitForExit(WAIT_MS);
+    expect(exit).toEqual({ code: 0, signal: null });
+    // Written while no server watches: only the reconnect can bring it to the page.
+    await writeFile(join(site, 'index.html'), html('third'));
+    // Leave the browser a few failed reconnects (retry: 1000 ms) before the server comes back.
+    await delay(1_500);
+    expect(await title()).toBe('first');
+
+    // The port was just released; if binding it again fails, try a few times.
+    let second: CliProcess | undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      const candidate = serve(['-p', String(port), '--strict-port']);
+      try {
+        expect(await candidate.port()).toBe(port);
+        second = candidate;
+        break;
+      } catch (error) {
+        await candidate.stop();
+        if (attempt === 5) throw error;
+        await delay(200);
+      }
+    }
+    expect(second).toBeDefined();
+
+    await waitInPage(titleIs('third'));
+    expect(await title()).toBe('third');
+    // A real reload (a fresh document), and the new document is connected to the new server.
+    expect(await marker()).toBeUndefined();
+    await connected();
+  });
+});
