@@ -304,7 +304,8 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const read = (entry: Entry): Promise<Buffer | undefined> =>
       (cache?.contents(entry) ?? Promise.resolve(undefined)).then((bytes) => bytes ?? readSmallFile(entry.realPath));
     const body = page?.stats.isFile() ? await read(page).catch(() => undefined) : undefined;
-    return pageAnswer(404, {}, body);
+    // The site's own 404 page reloads too under --watch (the built-in one runs no scripts).
+    return pageAnswer(404, {}, body && live ? injectClient(body) : body);
   }
 
   function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {

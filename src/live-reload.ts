@@ -51,13 +51,26 @@ const CLIENT = `(() => {
 `;
 const CLIENT_BODY = Buffer.from(CLIENT);
 
+const CLOSE_TAG_END = /\s*>/y;
+
+/**
+ * Where the last `</body>` starts (-1 if none), searching backwards: linear in the page, however
+ * many `</body` it holds. `text` is lower-cased latin1, one character per byte.
+ */
+function lastBodyEnd(text: string): number {
+  for (let at = text.lastIndexOf('</body'); at !== -1; at = at === 0 ? -1 : text.lastIndexOf('</body', at - 1)) {
+    CLOSE_TAG_END.lastIndex = at + '</body'.length;
+    if (CLOSE_TAG_END.test(text)) return at;
+  }
+  return -1;
+}
+
 /**
  * Inserts the client script before the last `</body>` (any case), or at the end when there is none.
  * Works on bytes, so any encoding and a BOM pass through untouched.
  */
 export function injectClient(html: Buffer): Buffer {
-  const text = html.toString('latin1');
-  const index = text.search(/<\/body\s*>(?![\s\S]*<\/body\s*>)/i);
+  const index = lastBodyEnd(html.toString('latin1').toLowerCase());
   const tag = Buffer.from(SCRIPT_TAG);
   return index === -1 ? Buffer.concat([html, tag]) : Buffer.concat([html.subarray(0, index), tag, html.subarray(index)]);
 }
