@@ -5,10 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sep } from 'node:path';
 import { compilePattern, type PathPattern } from './patterns.js';
 
-/** The reserved prefix: only these two exact paths are taken from the site. */
+/** The reserved prefix: only these three exact paths are taken from the site. */
 export const LIVE_PREFIX = '/__tiny-serve/';
 export const EVENTS_PATH = `${LIVE_PREFIX}events`;
 export const CLIENT_PATH = `${LIVE_PREFIX}client.js`;
+export const WORKER_PATH = `${LIVE_PREFIX}shared-worker.js`;
 
 /** One save often touches several files (editor temp files, a bundler's outputs): one reload. */
 const DEBOUNCE_MS = 80;
@@ -22,33 +23,90 @@ const SCRIPT_TAG = `<script src="${CLIENT_PATH}"></script>`;
 export const LIVE_SCRIPT_LENGTH = Buffer.byteLength(SCRIPT_TAG);
 
 /**
- * The browser side: reconnects when the server goes away and reloads once it is back; on a change
- * of stylesheets only, swaps each <link rel=stylesheet> in place (no reload, scroll kept).
+ * One connection for all tabs: a SharedWorker holds the single EventSource and relays its events to
+ * every page of the site. Browsers allow about six HTTP/1.1 connections per host, so one stream per
+ * tab would stall the seventh tab's page loads. It tells pages when the stream is (dis)connected and
+ * when it came back after the server went away.
+ */
+const SHARED_WORKER = `const ports = new Set();
+let lost = false;
+let connected = false;
+const source = new EventSource(${JSON.stringify(EVENTS_PATH)});
+const send = (message) => { for (const port of ports) port.postMessage(message); };
+source.addEventListener('open', () => {
+  connected = true;
+  send({ type: 'status', connected });
+  if (lost) send({ type: 'reconnected' });
+  lost = false;
+});
+source.addEventListener('error', () => {
+  lost = true;
+  connected = false;
+  send({ type: 'status', connected });
+});
+source.addEventListener('change', (event) => send({ type: 'change', paths: JSON.parse(event.data).paths }));
+onconnect = (event) => {
+  const port = event.ports[0];
+  ports.add(port);
+  port.onmessage = (message) => { if (message.data === 'bye') ports.delete(port); };
+  port.start();
+  port.postMessage({ type: 'status', connected });
+};
+`;
+
+/**
+ * The page side: on a change of stylesheets only, swaps each same-origin <link rel=stylesheet> in
+ * place (no reload, scroll kept); on any other change reloads; after the server was away, reloads
+ * once it is back. Uses the shared worker, or its own EventSource where SharedWorker is missing.
+ * `window.__tinyServe.connected` says whether the stream is up.
  */
 const CLIENT = `(() => {
+  const state = (window.__tinyServe = { connected: false });
+  const swapStylesheets = () => {
+    for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+      const url = new URL(link.href, location.href);
+      if (url.origin !== location.origin) continue;
+      url.searchParams.set('tiny-serve', String(Date.now()));
+      const fresh = link.cloneNode();
+      fresh.href = url.href;
+      fresh.addEventListener('load', () => link.remove());
+      fresh.addEventListener('error', () => link.remove());
+      link.after(fresh);
+    }
+  };
+  const apply = (message) => {
+    if (message.type === 'status') state.connected = message.connected;
+    else if (message.type === 'reconnected') location.reload();
+    else if (message.type === 'change') {
+      const onlyCss = message.paths.length > 0 && message.paths.every((path) => path.endsWith('.css'));
+      if (onlyCss) swapStylesheets();
+      else location.reload();
+    }
+  };
+  addEventListener('pageshow', (event) => { if (event.persisted) location.reload(); });
+  if (typeof SharedWorker === 'function') {
+    try {
+      const worker = new SharedWorker(${JSON.stringify(WORKER_PATH)}, { name: 'tiny-serve-live-reload' });
+      worker.port.onmessage = (event) => apply(event.data);
+      worker.port.start();
+      addEventListener('pagehide', () => worker.port.postMessage('bye'));
+      return;
+    } catch {}
+  }
   let lost = false;
   const source = new EventSource(${JSON.stringify(EVENTS_PATH)});
-  source.addEventListener('open', () => { if (lost) location.reload(); });
-  source.addEventListener('error', () => { lost = true; });
-  source.addEventListener('change', (event) => {
-    const { paths } = JSON.parse(event.data);
-    if (paths.length > 0 && paths.every((path) => path.endsWith('.css'))) {
-      for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
-        const url = new URL(link.href, location.href);
-        if (url.origin !== location.origin) continue;
-        url.searchParams.set('tiny-serve', String(Date.now()));
-        const fresh = link.cloneNode();
-        fresh.href = url.href;
-        fresh.addEventListener('load', () => link.remove());
-        fresh.addEventListener('error', () => link.remove());
-        link.after(fresh);
-      }
-    } else {
-      location.reload();
-    }
+  source.addEventListener('open', () => {
+    apply({ type: 'status', connected: true });
+    if (lost) apply({ type: 'reconnected' });
   });
+  source.addEventListener('error', () => {
+    lost = true;
+    apply({ type: 'status', connected: false });
+  });
+  source.addEventListener('change', (event) => apply({ type: 'change', paths: JSON.parse(event.data).paths }));
 })();
 `;
+const WORKER_BODY = Buffer.from(SHARED_WORKER);
 const CLIENT_BODY = Buffer.from(CLIENT);
 
 const CLOSE_TAG_END = /\s*>/y;
@@ -120,14 +178,15 @@ export function createLiveReload(root: string, ignore: string[] = []): LiveReloa
 
   return {
     handle(req, res, path) {
-      if (path === CLIENT_PATH) {
+      const script = path === CLIENT_PATH ? CLIENT_BODY : path === WORKER_PATH ? WORKER_BODY : undefined;
+      if (script) {
         res.writeHead(200, {
           'Content-Type': 'text/javascript; charset=utf-8',
-          'Content-Length': CLIENT_BODY.length,
+          'Content-Length': script.length,
           'Cache-Control': 'no-store',
           'X-Content-Type-Options': 'nosniff',
         });
-        res.end(req.method === 'HEAD' ? undefined : CLIENT_BODY);
+        res.end(req.method === 'HEAD' ? undefined : script);
         return true;
       }
       if (path !== EVENTS_PATH) return false;
