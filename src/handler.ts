@@ -24,8 +24,14 @@ import { makeRoot, parseTarget } from './resolve.js';
 import { streamCompressed, streamFile, streamMultipart } from './body.js';
 import type { Entry, HandlerOptions, Representation } from './types.js';
 
-/** The request listener; `close()` stops the file cache's watches (a CLI need not call it). */
-export type RequestHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { close(): void };
+/**
+ * The request listener. With `next` (Express/Connect middleware), a request it has nothing for (a
+ * missing file, or a method other than GET/HEAD) goes on to `next()` instead of a 404 or 405.
+ * `close()` stops the file cache's watches and live reload (a CLI need not call it).
+ */
+export type RequestHandler = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void) & {
+  close(): void;
+};
 
 
 function errorCode(error: unknown): string | undefined {
@@ -97,8 +103,8 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     findSibling: locator.lookupInside,
   };
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    serve(req, res).catch((error: unknown) => fail(req, res, error));
+  function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
+    serve(req, res, next).catch((error: unknown) => fail(req, res, error));
   }
   return Object.assign(handle, {
     close: () => {
@@ -107,7 +113,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     },
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
     await cache?.settle();
     const stamp = cache?.stamp() ?? 0;
     const target = parseTarget(req.url ?? '/');
@@ -117,16 +123,20 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     // A preflight carries no credentials by design, and reveals nothing: it skips auth.
     if (cors && isPreflight(req)) return sendPreflight(req, res);
     if (checkAuth && !checkAuth(req, res)) return;
+    if (next && req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (!acceptMethod(req, res)) return;
     if (!target.ok) return sendPage(req, res, 400);
     if (live?.handle(req, res, target.path)) return;
     const key = answerKey(req);
     const ready = key === undefined ? undefined : cache?.recall<CachedAnswer>(key);
+    // A remembered 404 is the app's to answer when there is a next().
+    if (ready && next && !ready.representation) return next();
     if (ready) return replay(req, res, ready);
 
     const located = await locator.locate(req, target);
     if (located.kind === 'redirect') return sendRedirect(req, res, located.location, located.status);
     if (located.kind === 'missing') {
+      if (next) return next();
       const answer = await notFoundAnswer();
       sendAnswer(req, res, answer);
       // With an SPA fallback, whether a path is missing depends on Accept: not a fixed answer.

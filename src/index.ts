@@ -1,4 +1,4 @@
-// The library's public surface: the handler factory, the server helpers and the option types.
+// The package entry (`import … from 'tiny-serve'`): the handler factory, `serve`, and their types.
 export { createHandler, type RequestHandler } from './handler.js';
-export { createServer, listen, closeGracefully, SERVER_LIMITS, type ListenOptions } from './server.js';
-export type { HandlerOptions } from './types.js';
+export { serve, type ServeOptions, type ServeHandle } from './serve.js';
+export type { HandlerOptions, HeaderRule, Redirect, Rewrite } from './types.js';
