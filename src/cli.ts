@@ -133,6 +133,7 @@ function parseArgs(argv: string[]): CliArgs {
     .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
     .example('$0 dist --host', 'Serve dist to other devices on the network')
     .example('$0 dist --single', 'Preview a single-page app (client-side routes get index.html)')
+    .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)')
     .strict()
     .help()
     .alias('help', 'h')
@@ -295,12 +296,59 @@ function settingsFrom(args: CliArgs): Settings {
   };
 }
 
+/** Every long flag and alias, for "did you mean". */
+const KNOWN_FLAGS = [
+  'port', 'host', 'strict-port', 'quiet', 'workers', 'config', 'listing', 'single', 'clean-urls', 'compress',
+  'cache', 'cache-hashed', 'etag', 'cors', 'header', 'auth', 'watch', 'live', 'watch-ignore', 'help', 'version',
+];
+
+/** Edits (insert, delete, substitute, swap two neighbours) to turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** yargs lists an unknown `--cors-x` twice (`cors-x, corsX`): keep the spelling the user typed. */
+function tidyUnknown(message: string): string {
+  const match = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!match) return message;
+  const names = match[1]!.split(', ');
+  const camel = (name: string): string => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  const typed = names.filter((name) => !names.some((other) => other !== name && camel(other) === name));
+  const asTyped = (name: string): string =>
+    process.argv.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`)) ? `--${name}` : name;
+  return `Unknown argument${typed.length > 1 ? 's' : ''}: ${typed.map(asTyped).join(', ')}`;
+}
+
+/** For "Unknown argument: --prot", the closest flag: "; did you mean --port?". */
+function suggestion(message: string): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message)?.[1]?.split(', ')[0]?.replace(/^-+/, '');
+  if (!unknown) return '';
+  const extended = unknown.length >= 3 ? KNOWN_FLAGS.find((flag) => flag.startsWith(unknown)) : undefined;
+  if (extended) return `; did you mean --${extended}?`;
+  const negated = unknown.startsWith('no-') ? unknown.slice(3) : undefined;
+  let best: { flag: string; distance: number } | undefined;
+  for (const flag of KNOWN_FLAGS) {
+    const distance = Math.min(editDistance(unknown, flag), negated === undefined ? Infinity : editDistance(negated, flag));
+    if (!best || distance < best.distance) best = { flag: negated !== undefined && editDistance(negated, flag) === distance ? `no-${flag}` : flag, distance };
+  }
+  return best && best.distance <= (unknown.length <= 3 ? 1 : 2) ? `; did you mean --${best.flag}?` : '';
+}
+
 async function main(): Promise<void> {
   let args: CliArgs;
   try {
     args = parseArgs(hideBin(process.argv));
   } catch (error) {
-    fatal(`${(error as Error).message} (see tiny-serve --help)`);
+    const message = tidyUnknown((error as Error).message);
+    fatal(`${message}${suggestion(message)} (see tiny-serve --help)`);
   }
   const settings = settingsFrom(args);
   const { host } = settings;

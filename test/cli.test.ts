@@ -136,6 +136,39 @@ describe('bad input', () => {
     expect(result.stdout).not.toContain('Local:');
   });
 
+  it.each([
+    ['--prot', '--port'],
+    ['--hots', '--host'],
+    ['--strict', '--strict-port'],
+    ['--wach', '--watch'],
+    ['--cors-x', '--cors'],
+    ['--no-etga', '--etag'],
+  ])('an unknown %s says: did you mean %s?', async (typed, meant) => {
+    const result = await runCli([SITE, '-p', '0', typed]);
+    expect(result.code).toBe(1);
+    expect(linesOf(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toContain(`did you mean ${meant}?`);
+  });
+
+  it('suggests nothing for a flag that is nothing like any other', async () => {
+    const result = await runCli([SITE, '-p', '0', '--zzzzzz']);
+    expect(result.code).toBe(1);
+    expect(linesOf(result.stderr)).toEqual(['tiny-serve: Unknown argument: --zzzzzz (see tiny-serve --help)']);
+  });
+
+  it('prints a shell completion script for `tiny-serve completion`', async () => {
+    const result = await runCli(['completion']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('tiny-serve');
+    expect(result.stdout).toMatch(/complete|compdef/);
+  });
+
+  it('completes flags through the completion protocol', async () => {
+    const result = await runCli(['--get-yargs-completions', 'tiny-serve', '--str']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')).toContain('--strict-port');
+  });
+
   const isRoot = process.getuid?.() === 0;
   const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 
