@@ -8,6 +8,7 @@ import { createHandler } from './handler.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { HandlerOptions } from './types.js';
 import { assignedPort, isWorker, runPrimary, serveAsWorker } from './workers.js';
+import { openBrowser } from './open-browser.js';
 import { closeGracefully, createServer, listen } from './server.js';
 import { paletteFor, requestLogger, type Palette } from './log.js';
 
@@ -44,6 +45,7 @@ interface CliArgs {
   auth?: string;
   watch?: boolean;
   watchIgnore?: string[];
+  open?: string;
 }
 
 class UsageError extends Error {}
@@ -127,8 +129,9 @@ function parseArgs(argv: string[]): CliArgs {
         describe: 'Live reload: reload open pages when files change (stylesheets are swapped in place)',
       },
       'watch-ignore': { type: 'string', array: true, describe: 'Glob of paths whose changes never reload (repeatable)' },
+      open: { alias: 'o', type: 'string', describe: 'Open the default browser at the served URL (optionally at a path: --open /docs/)' },
     })
-    .group(['watch', 'watch-ignore'], 'Dev:')
+    .group(['watch', 'watch-ignore', 'open'], 'Dev:')
     .example('$0', 'Serve the current directory on http://localhost:3000')
     .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
     .example('$0 dist --host', 'Serve dist to other devices on the network')
@@ -214,12 +217,17 @@ function banner(palette: Palette, settings: Settings, port: number): string {
   return lines.join('\n');
 }
 
-/** The startup banner, with a note first when the port moved. */
+/** The startup banner, with a note first when the port moved; then --open. */
 function announce(palette: Palette, settings: Settings, bound: number): void {
   if (settings.port !== 0 && bound !== settings.port) {
     process.stdout.write(`\n  ${palette.yellow(`Port ${settings.port} is in use, using ${bound} instead.`)}\n`);
   }
   process.stdout.write(banner(palette, settings, bound));
+  if (settings.open !== undefined) {
+    const exposed = ALL_INTERFACES.has(settings.host);
+    const url = urlFor(exposed ? 'localhost' : settings.host, bound).replace(/\/$/, '') + encodeURI(settings.open);
+    openBrowser(url, (line) => process.stdout.write(`  ${palette.yellow(line)}\n`));
+  }
 }
 
 function listenErrorMessage(error: NodeJS.ErrnoException, host: string, port: number): string {
@@ -245,6 +253,8 @@ interface Settings {
   host: string;
   strictPort: boolean;
   quiet: boolean;
+  /** Path to open in the browser once listening (undefined: do not open). */
+  open: string | undefined;
   workers: number;
   configPath: string | undefined;
   handlerOptions: HandlerOptions;
@@ -290,6 +300,7 @@ function settingsFrom(args: CliArgs): Settings {
     host: host === '' ? '0.0.0.0' : host,
     strictPort: given(args.strictPort, strictPort) ?? false,
     quiet: given(args.quiet, quiet) ?? false,
+    open: args.open === undefined ? undefined : `/${args.open.replace(/^\/+/, '')}`,
     workers: parseWorkers(args.workers ?? (workers === undefined ? undefined : String(workers))),
     configPath: loaded.path,
     handlerOptions,
@@ -299,7 +310,7 @@ function settingsFrom(args: CliArgs): Settings {
 /** Every long flag and alias, for "did you mean". */
 const KNOWN_FLAGS = [
   'port', 'host', 'strict-port', 'quiet', 'workers', 'config', 'listing', 'single', 'clean-urls', 'compress',
-  'cache', 'cache-hashed', 'etag', 'cors', 'header', 'auth', 'watch', 'live', 'watch-ignore', 'help', 'version',
+  'cache', 'cache-hashed', 'etag', 'cors', 'header', 'auth', 'watch', 'live', 'watch-ignore', 'open', 'help', 'version',
 ];
 
 /** Edits (insert, delete, substitute, swap two neighbours) to turn `a` into `b`. */
