@@ -35,6 +35,7 @@ interface CliArgs {
   cache?: string;
   cacheHashed?: boolean;
   etag?: boolean;
+  fileCache?: boolean;
   listing?: boolean;
   single?: string;
   cleanUrls?: boolean;
@@ -114,8 +115,13 @@ function parseArgs(argv: string[]): CliArgs {
         describe: 'Cache files with a content hash in their name (app.3f9a1c2b.js) for a year, immutable; never HTML',
       },
       etag: { type: 'boolean', describe: 'Send ETags; --no-etag leaves Last-Modified alone', defaultDescription: 'true' },
+      'file-cache': {
+        type: 'boolean',
+        describe: 'Keep small files and lookups in memory, invalidated by file watches; --no-file-cache asks the disk every time (for file systems whose changes are not reported, e.g. some network mounts)',
+        defaultDescription: 'true',
+      },
     })
-    .group(['compress', 'cache', 'cache-hashed', 'etag'], 'Caching:')
+    .group(['compress', 'cache', 'cache-hashed', 'etag', 'file-cache'], 'Caching:')
     .options({
       cors: { type: 'boolean', describe: 'Allow cross-origin requests from any origin (Access-Control-Allow-Origin: *)' },
       header: { type: 'string', array: true, describe: 'Add a header to every response: --header "Name: value" (repeatable)' },
@@ -286,6 +292,7 @@ function settingsFrom(args: CliArgs): Settings {
     cache: args.cache !== undefined ? parseCacheSeconds(args.cache) : fileOptions.cache,
     cacheHashed: given(args.cacheHashed, fileOptions.cacheHashed),
     etag: given(args.etag, fileOptions.etag),
+    fileCache: given(args.fileCache, fileOptions.fileCache),
     listing: given(args.listing, fileOptions.listing),
     single: args.single === undefined ? fileOptions.single : args.single === '' ? true : args.single,
     cleanUrls: given(args.cleanUrls, fileOptions.cleanUrls),
@@ -310,7 +317,7 @@ function settingsFrom(args: CliArgs): Settings {
 /** Every long flag and alias, for "did you mean". */
 const KNOWN_FLAGS = [
   'port', 'host', 'strict-port', 'quiet', 'workers', 'config', 'listing', 'single', 'clean-urls', 'compress',
-  'cache', 'cache-hashed', 'etag', 'cors', 'header', 'auth', 'watch', 'live', 'watch-ignore', 'open', 'help', 'version',
+  'cache', 'cache-hashed', 'etag', 'file-cache', 'cors', 'header', 'auth', 'watch', 'live', 'watch-ignore', 'open', 'help', 'version',
 ];
 
 /** Edits (insert, delete, substitute, swap two neighbours) to turn `a` into `b`. */

@@ -136,6 +136,7 @@ const SCHEMA: Record<string, Check> = {
   cache: isSeconds,
   cacheHashed: isBoolean,
   etag: isBoolean,
+  fileCache: isBoolean,
   listing: isBoolean,
   directoryListing: isBoolean,
   single: isBooleanOrString,

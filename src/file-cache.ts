@@ -15,6 +15,8 @@ export const CACHE_LIMITS = {
   /** Compressed forms are made in memory for compressible files up to this size. */
   maxCompressBytes: 1024 * 1024,
   totalBytes: 24 * 1024 * 1024,
+  /** Directories watched at once. Past it nothing new is cached (every request asks the disk). */
+  watches: 4_096,
 } as const;
 
 const NEGATIVE_CODES = new Set(['ENOENT', 'ENOTDIR']);
@@ -86,7 +88,9 @@ export function createFileCache(rootPath: string): FileCache {
   /** Watches `directory` (inotify: its entries' creation, deletion, renames, writes, attributes). */
   function ensureWatched(directory: string): Watch {
     if (watchers.has(directory)) return 'watched';
-    if (unwatchable.has(directory) || closed) return 'unwatchable';
+    // Past the cap (symlink loops can spell endless distinct paths) nothing new is cached, but what
+    // is cached stays valid: not recorded as unwatchable.
+    if (unwatchable.has(directory) || closed || watchers.size >= CACHE_LIMITS.watches) return 'unwatchable';
     try {
       const watcher = watch(directory, { persistent: false }, reset);
       watcher.on('error', reset);
@@ -94,7 +98,8 @@ export function createFileCache(rootPath: string): FileCache {
       return 'watched';
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+      // A path that cannot resolve cannot be looked up either: the lookup fails the same way.
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG') return 'missing';
       unwatchable.add(directory); // e.g. ENOSPC: out of inotify watches
       return 'unwatchable';
     }
@@ -209,7 +214,11 @@ export function createFileCache(rootPath: string): FileCache {
         // after the stat, so this one result is not cached; the next lookup finds them in place.
         if (entry.realPath !== path) {
           const before = watchers.size;
-          if (!watchChain(entry.realPath) || watchers.size !== before) return entry;
+          if (!watchChain(entry.realPath) || watchers.size !== before) {
+            // Nor may anything derived from it be kept (an answer): end the current generation.
+            generation += 1;
+            return entry;
+          }
         }
       } catch (error) {
         result = { error: error as NodeJS.ErrnoException };

@@ -127,7 +127,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (!acceptMethod(req, res)) return;
     if (!target.ok) return sendPage(req, res, 400);
     if (live?.handle(req, res, target.path)) return;
-    const key = answerKey(req);
+    const key = answerKey(req, target.path);
     const ready = key === undefined ? undefined : cache?.recall<CachedAnswer>(key);
     // A remembered 404 is the app's to answer when there is a next().
     if (ready && next && !ready.representation) return next();
@@ -138,9 +138,10 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (located.kind === 'missing') {
       if (next) return next();
       const answer = await notFoundAnswer();
+      // With an SPA fallback, whether a path is missing depends on Accept: say so, and keep no answer.
+      if (options.single) answer.headers = { ...answer.headers, Vary: 'Accept' };
       sendAnswer(req, res, answer);
-      // With an SPA fallback, whether a path is missing depends on Accept: not a fixed answer.
-      if (key !== undefined && !options.single) cache?.remember(key, { answer }, stamp, answer.body.length);
+      if (key !== undefined && !options.single) cache?.remember(key, { answer }, stamp, answer.body.length + key.length);
       return;
     }
     if (located.kind === 'listing') return sendAnswer(req, res, await listing(located, wantsJson(req, located.query), stamp));
@@ -157,7 +158,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const answer = await sendRepresentation(req, res, representation);
     // A future mtime makes headers depend on the clock (Date); an SPA fallback depends on Accept.
     if (answer && key !== undefined && !located.vary && representation.headers.Date === undefined) {
-      cache?.remember(key, { answer, representation }, stamp, answer.body.length);
+      cache?.remember(key, { answer, representation }, stamp, answer.body.length + key.length);
     }
   }
 
@@ -170,10 +171,12 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const key = `\0listing\0${directory}\0${located.urlPath}\0${json}`;
     const ready = cache?.recall<Answer>(key);
     if (ready) return Promise.resolve(ready);
-    let building = listingsInProgress.get(key);
+    // Join a build only if it started in this generation: one begun before a change may miss it.
+    const build = `${key}\0${stamp}`;
+    let building = listingsInProgress.get(build);
     if (!building) {
-      building = buildListing(directory, located.urlPath, json, key, stamp).finally(() => listingsInProgress.delete(key));
-      listingsInProgress.set(key, building);
+      building = buildListing(directory, located.urlPath, json, key, stamp).finally(() => listingsInProgress.delete(build));
+      listingsInProgress.set(build, building);
     }
     return building;
   }
@@ -336,12 +339,13 @@ export function createHandler(options: HandlerOptions): RequestHandler {
 
 /**
  * The answer cache's key: GET/HEAD without Range or If-Range (whose answers depend on more than
- * the file), by URL and Accept-Encoding. Undefined: do not cache.
+ * the file), by path and accepted codings. Undefined: do not cache.
  */
-function answerKey(req: IncomingMessage): string | undefined {
+function answerKey(req: IncomingMessage, path: string): string | undefined {
   const { headers } = req;
   if (headers.range !== undefined || headers['if-range'] !== undefined) return undefined;
-  return `${req.url}\0${headers['accept-encoding'] ?? ''}`;
+  // The decoded path (the query never changes a file's answer) and the codings the client takes.
+  return `${path}\0${acceptedCodings(headers['accept-encoding']).join(',')}`;
 }
 
 /** What the answer cache keeps: the answer, and for a file the validators its preconditions need. */

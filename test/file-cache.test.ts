@@ -172,3 +172,58 @@ describe('cache behaviour', () => {
     expect(res.body.toString()).toBe('world');
   });
 });
+
+describe('review regressions', () => {
+  let site: ReturnType<typeof copySite>;
+  let server: TestServer | undefined;
+  beforeEach(() => {
+    site = copySite();
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    site.cleanup();
+  });
+
+  it('a listing requested after a change never joins a build that began before it', { timeout: 30_000 }, async () => {
+    const big = join(site.root, 'big');
+    mkdirSync(big);
+    for (let index = 0; index < 20_000; index += 1) writeFileSync(join(big, `f${index}`), '');
+    server = await startServer({ root: site.root });
+    const first = rawRequest(server.port, '/big/?format=json');
+    await new Promise((done) => setTimeout(done, 20));
+    writeFileSync(join(big, 'NEWFILE'), 'x');
+    const second = await rawRequest(server.port, '/big/?format=json');
+    await first;
+    expect(second.body.toString()).toContain('"NEWFILE"');
+  });
+
+  it('paths through a symlink loop answer and leave the cache working', async () => {
+    symlinkSync('.', join(site.root, 'self'));
+    server = await startServer({ root: site.root });
+    for (let depth = 1; depth <= 45; depth += 1) {
+      const res = await rawRequest(server.port, `${'/self'.repeat(depth)}/hello.txt`);
+      expect([200, 404]).toContain(res.status);
+    }
+    // The plain path is still served, and edits still show (the cache was not left in a bad state).
+    expect((await rawRequest(server.port, '/hello.txt')).body.toString()).toBe('hello, world\n');
+    writeFileSync(join(site.root, 'hello.txt'), 'after the loop\n');
+    expect((await rawRequest(server.port, '/hello.txt')).body.toString()).toBe('after the loop\n');
+  });
+
+  it('answers the same file for different query strings', async () => {
+    server = await startServer({ root: site.root });
+    for (const query of ['?a=1', '?b=2', `?${'x'.repeat(4000)}`]) {
+      const res = await rawRequest(server.port, `/hello.txt${query}`);
+      expect(res.status).toBe(200);
+      expect(res.body.toString()).toBe('hello, world\n');
+    }
+  });
+
+  it('marks an SPA 404 as depending on Accept', async () => {
+    server = await startServer({ root: site.root, single: true });
+    const res = await rawRequest(server.port, '/missing/route', { headers: { Accept: 'application/json' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.vary).toBe('Accept');
+  });
+});
