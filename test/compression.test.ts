@@ -7,7 +7,7 @@ import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from '
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { acceptableCodings } from '../src/encoding.js';
-import { SITE, copySite, openDescriptorsOf, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
+import { SITE, copySite, openDescriptorsOf, rawRequest, startServer, useServedCopy, waitFor, type RawResponse, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const LOREM = readFileSync(join(SITE, 'assets/lorem.txt'));
@@ -435,23 +435,14 @@ describe('ranges', () => {
 });
 
 describe('aborted compressed downloads', () => {
-  let site: ReturnType<typeof copySite>;
-  let server: TestServer;
-  beforeEach(async () => {
-    site = copySite();
-    server = await startServer({ root: site.root });
-  });
-  afterEach(async () => {
-    await server.close();
-    site.cleanup();
-  });
+  const copy = useServedCopy();
 
   it.each(['gzip', 'br'])('leave no descriptor open (%s)', async (coding) => {
-    const big = join(site.root, 'big.txt');
+    const big = join(copy.root, 'big.txt');
     // Random hex: text, yet it compresses only ~2x, so the download is far from done at the abort.
     writeFileSync(big, randomBytes(4 * MiB).toString('hex'));
     expect(statSync(big).size).toBe(8 * MiB);
-    const res = await startDownload(server.port, '/big.txt', { 'Accept-Encoding': coding });
+    const res = await startDownload(copy.server.port, '/big.txt', { 'Accept-Encoding': coding });
     expect(res.headers['content-encoding']).toBe(coding);
     await new Promise((done) => res.once('data', done));
     expect(openDescriptorsOf(big)).toBe(1);
@@ -461,24 +452,15 @@ describe('aborted compressed downloads', () => {
 });
 
 describe('freshness of compressed responses', () => {
-  let site: ReturnType<typeof copySite>;
-  let server: TestServer;
-  beforeAll(async () => {
-    site = copySite();
-    server = await startServer({ root: site.root });
-  });
-  afterAll(async () => {
-    await server.close();
-    site.cleanup();
-  });
+  const copy = useServedCopy({}, 'all');
 
   it.each(['gzip', 'br'])('serves an edited lorem.txt as it is now, under a new ETag (%s)', async (coding) => {
-    const file = join(site.root, 'assets/lorem.txt');
+    const file = join(copy.root, 'assets/lorem.txt');
     const headers = { 'Accept-Encoding': coding };
-    const before = await get(server.port, '/assets/lorem.txt', headers);
+    const before = await get(copy.server.port, '/assets/lorem.txt', headers);
     const edited = Buffer.from(`${coding} edit ${Date.now()}\n${'fresh words for the next response. '.repeat(100)}`);
     writeFileSync(file, edited);
-    const after = await get(server.port, '/assets/lorem.txt', headers);
+    const after = await get(copy.server.port, '/assets/lorem.txt', headers);
     expect(after.status).toBe(200);
     expect(after.headers['content-encoding']).toBe(coding);
     expect(decoded(after).equals(edited)).toBe(true);

@@ -5,7 +5,7 @@ import { mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, write
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { collect, copySite, rawRequest, startServer, type RawResponse, type TestServer } from './helpers.js';
+import { collect, copySite, rawRequest, startServer, useServedCopy, type RawResponse, type TestServer } from './helpers.js';
 
 /** One keep-alive connection for a whole test: a request right after a write rides an open socket. */
 function keepAliveClient(port: number) {
@@ -147,27 +147,18 @@ describe.each([
 });
 
 describe('cache behaviour', () => {
-  let site: ReturnType<typeof copySite>;
-  let server: TestServer;
-  beforeEach(async () => {
-    site = copySite();
-    server = await startServer({ root: site.root });
-  });
-  afterEach(async () => {
-    await server.close();
-    site.cleanup();
-  });
+  const copy = useServedCopy();
 
   it('gives a compressed small file an exact Content-Length from memory', async () => {
-    const res = await rawRequest(server.port, '/assets/app.3f9a1c2b.js', { headers: { 'Accept-Encoding': 'gzip' } });
+    const res = await rawRequest(copy.server.port, '/assets/app.3f9a1c2b.js', { headers: { 'Accept-Encoding': 'gzip' } });
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(res.headers['content-length']).toBe(String(res.body.length));
-    expect(gunzipSync(res.body).length).toBe(statSync(join(site.root, 'assets/app.3f9a1c2b.js')).size);
+    expect(gunzipSync(res.body).length).toBe(statSync(join(copy.root, 'assets/app.3f9a1c2b.js')).size);
   });
 
   it('serves a range of a cached small file', async () => {
-    await rawRequest(server.port, '/hello.txt');
-    const res = await rawRequest(server.port, '/hello.txt', { headers: { Range: 'bytes=7-11' } });
+    await rawRequest(copy.server.port, '/hello.txt');
+    const res = await rawRequest(copy.server.port, '/hello.txt', { headers: { Range: 'bytes=7-11' } });
     expect(res.status).toBe(206);
     expect(res.body.toString()).toBe('world');
   });

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createHandler } from '../src/handler.js';
 import type { HandlerOptions } from '../src/types.js';
 
@@ -100,4 +101,36 @@ export function copySite(): { root: string; cleanup(): void } {
   const root = mkdtempSync(join(tmpdir(), 'tiny-serve-test-'));
   cpSync(SITE, root, { recursive: true });
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** A served private copy of the fixture site, as `useServedCopy` keeps it. */
+export interface ServedCopy {
+  readonly root: string;
+  readonly server: TestServer;
+}
+
+/**
+ * Registers hooks that serve a fresh copy of the fixture site, per test (`each`) or per describe
+ * (`all`), and close the server and remove the copy afterwards. Read `root`/`server` inside tests.
+ */
+export function useServedCopy(options: Partial<HandlerOptions> = {}, scope: 'each' | 'all' = 'each'): ServedCopy {
+  let site: ReturnType<typeof copySite> | undefined;
+  let server: TestServer | undefined;
+  const [before, after] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    site = copySite();
+    server = await startServer({ ...options, root: site.root });
+  });
+  after(async () => {
+    await server?.close();
+    site?.cleanup();
+  });
+  return {
+    get root() {
+      return site!.root;
+    },
+    get server() {
+      return server!;
+    },
+  };
 }

@@ -1,10 +1,10 @@
 // Bodies: exact byte counts while files grow or shrink, no descriptor left by an aborted download,
 // and freshness: what is on disk now is what the next request gets.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { copySite, openDescriptorsOf, rawRequest, startServer, waitFor, type TestServer } from './helpers.js';
+import { openDescriptorsOf, rawRequest, useServedCopy, waitFor } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -40,21 +40,12 @@ function drain(res: IncomingMessage): Promise<{ bytes: number; complete: boolean
 }
 
 describe('file bodies', () => {
-  let site: ReturnType<typeof copySite>;
-  let server: TestServer;
-  beforeEach(async () => {
-    site = copySite();
-    server = await startServer({ root: site.root });
-  });
-  afterEach(async () => {
-    await server.close();
-    site.cleanup();
-  });
+  const copy = useServedCopy();
 
   it('closes the file descriptor when the client aborts mid-download', async () => {
-    const big = join(site.root, 'big.bin');
+    const big = join(copy.root, 'big.bin');
     writeFileSync(big, Buffer.alloc(32 * MiB, 7));
-    const res = await startDownload(server.port, '/big.bin');
+    const res = await startDownload(copy.server.port, '/big.bin');
     await new Promise((done) => res.once('data', done));
     expect(openDescriptorsOf(big)).toBe(1);
     res.destroy();
@@ -62,17 +53,17 @@ describe('file bodies', () => {
   });
 
   it('closes descriptors of many aborted downloads', async () => {
-    const big = join(site.root, 'big.bin');
+    const big = join(copy.root, 'big.bin');
     writeFileSync(big, Buffer.alloc(8 * MiB, 1));
-    const responses = await Promise.all(Array.from({ length: 10 }, () => startDownload(server.port, '/big.bin')));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => startDownload(copy.server.port, '/big.bin')));
     for (const res of responses) res.destroy();
     expect(await waitFor(() => openDescriptorsOf(big) === 0, 3000)).toBe(true);
   });
 
   it('sends exactly Content-Length bytes when the file grows during the download', async () => {
-    const file = join(site.root, 'growing.bin');
+    const file = join(copy.root, 'growing.bin');
     writeFileSync(file, Buffer.alloc(4 * MiB, 2));
-    const res = await startDownload(server.port, '/growing.bin');
+    const res = await startDownload(copy.server.port, '/growing.bin');
     res.pause();
     appendFileSync(file, Buffer.alloc(2 * MiB, 3));
     const result = await drain(res);
@@ -81,9 +72,9 @@ describe('file bodies', () => {
   });
 
   it('cuts the connection when the file shrinks during the download', async () => {
-    const file = join(site.root, 'shrinking.bin');
+    const file = join(copy.root, 'shrinking.bin');
     writeFileSync(file, Buffer.alloc(8 * MiB, 4));
-    const res = await startDownload(server.port, '/shrinking.bin');
+    const res = await startDownload(copy.server.port, '/shrinking.bin');
     res.pause();
     truncateSync(file, 1 * MiB);
     const started = Date.now();
@@ -95,12 +86,12 @@ describe('file bodies', () => {
   });
 
   it('HEAD and 304 never open the file', async () => {
-    const big = join(site.root, 'big.bin');
+    const big = join(copy.root, 'big.bin');
     writeFileSync(big, Buffer.alloc(MiB, 5));
-    const head = await rawRequest(server.port, '/big.bin', { method: 'HEAD' });
+    const head = await rawRequest(copy.server.port, '/big.bin', { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String(MiB));
-    const revalidated = await rawRequest(server.port, '/big.bin', { headers: { 'If-None-Match': head.headers.etag! } });
+    const revalidated = await rawRequest(copy.server.port, '/big.bin', { headers: { 'If-None-Match': head.headers.etag! } });
     expect(revalidated.status).toBe(304);
     expect(revalidated.body.length).toBe(0);
     expect(openDescriptorsOf(big)).toBe(0);
@@ -108,56 +99,47 @@ describe('file bodies', () => {
 });
 
 describe('freshness', () => {
-  let site: ReturnType<typeof copySite>;
-  let server: TestServer;
-  beforeAll(async () => {
-    site = copySite();
-    server = await startServer({ root: site.root, listing: false });
-  });
-  afterAll(async () => {
-    await server.close();
-    site.cleanup();
-  });
+  const copy = useServedCopy({ listing: false }, 'all');
 
   it('serves an edited file as it is now', async () => {
-    const file = join(site.root, 'fresh.txt');
+    const file = join(copy.root, 'fresh.txt');
     writeFileSync(file, 'version one');
-    expect((await rawRequest(server.port, '/fresh.txt')).body.toString()).toBe('version one');
+    expect((await rawRequest(copy.server.port, '/fresh.txt')).body.toString()).toBe('version one');
     writeFileSync(file, 'version two, longer');
-    expect((await rawRequest(server.port, '/fresh.txt')).body.toString()).toBe('version two, longer');
+    expect((await rawRequest(copy.server.port, '/fresh.txt')).body.toString()).toBe('version two, longer');
   });
 
   it('serves a file replaced with the same size and the same mtime', async () => {
-    const file = join(site.root, 'same.txt');
+    const file = join(copy.root, 'same.txt');
     writeFileSync(file, 'AAAA');
     const before = statSync(file);
-    const first = await rawRequest(server.port, '/same.txt');
-    const replacement = join(site.root, 'same.txt.tmp');
+    const first = await rawRequest(copy.server.port, '/same.txt');
+    const replacement = join(copy.root, 'same.txt.tmp');
     writeFileSync(replacement, 'BBBB');
     utimesSync(replacement, before.atime, before.mtime);
     renameSync(replacement, file);
-    const second = await rawRequest(server.port, '/same.txt');
+    const second = await rawRequest(copy.server.port, '/same.txt');
     expect(second.body.toString()).toBe('BBBB');
     expect(second.headers.etag).not.toBe(first.headers.etag);
   });
 
   it('serves a new file, then 404 once it is deleted', async () => {
-    const file = join(site.root, 'new.txt');
-    expect((await rawRequest(server.port, '/new.txt')).status).toBe(404);
+    const file = join(copy.root, 'new.txt');
+    expect((await rawRequest(copy.server.port, '/new.txt')).status).toBe(404);
     writeFileSync(file, 'now here');
-    const created = await rawRequest(server.port, '/new.txt');
+    const created = await rawRequest(copy.server.port, '/new.txt');
     expect(created.status).toBe(200);
     expect(created.body.toString()).toBe('now here');
     rmSync(file);
-    expect((await rawRequest(server.port, '/new.txt')).status).toBe(404);
+    expect((await rawRequest(copy.server.port, '/new.txt')).status).toBe(404);
   });
 
   it('follows a changed 404.html and a newly added index.html', async () => {
-    writeFileSync(join(site.root, '404.html'), '<p>edited not-found page</p>');
-    expect((await rawRequest(server.port, '/nothing-here')).body.toString()).toContain('edited not-found page');
-    expect((await rawRequest(server.port, '/no-index/')).status).toBe(404);
-    writeFileSync(join(site.root, 'no-index', 'index.html'), '<p>new index</p>');
-    const index = await rawRequest(server.port, '/no-index/');
+    writeFileSync(join(copy.root, '404.html'), '<p>edited not-found page</p>');
+    expect((await rawRequest(copy.server.port, '/nothing-here')).body.toString()).toContain('edited not-found page');
+    expect((await rawRequest(copy.server.port, '/no-index/')).status).toBe(404);
+    writeFileSync(join(copy.root, 'no-index', 'index.html'), '<p>new index</p>');
+    const index = await rawRequest(copy.server.port, '/no-index/');
     expect(index.status).toBe(200);
     expect(index.body.toString()).toBe('<p>new index</p>');
   });
