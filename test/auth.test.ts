@@ -3,11 +3,10 @@
 // never printing the password.
 import * as crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { basicAuth } from '../src/auth.js';
 import { createHandler } from '../src/handler.js';
-import { rawRequest, SITE, startServer, type TestServer } from './helpers.js';
+import { exchange, rawRequest, SITE, startServer, type TestServer } from './helpers.js';
 import { httpGet, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
 
 // The real crypto, with timingSafeEqual observable: the comparison must always see two digests.
@@ -28,24 +27,6 @@ function basic(credentials: string, scheme = 'Basic'): string {
 
 const RIGHT = basic(`${USER}:${PASSWORD}`);
 
-/**
- * Writes `head` on a socket and returns everything the server sent until it closed the connection:
- * a body after a HEAD response, which an HTTP client would drop silently, shows up here.
- */
-function exchange(port: number, head: string): Promise<{ head: string; body: string }> {
-  return new Promise((done, fail) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(head));
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (text += chunk));
-    socket.on('error', fail);
-    socket.on('close', () => {
-      const split = text.indexOf('\r\n\r\n');
-      if (split === -1) fail(new Error(`no complete response head in ${JSON.stringify(text)}`));
-      else done({ head: text.slice(0, split), body: text.slice(split + 4) });
-    });
-  });
-}
 
 describe('basic auth (auth: "user:pa:ss")', () => {
   let site: TestServer;

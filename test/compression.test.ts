@@ -7,7 +7,7 @@ import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from '
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { acceptableCodings } from '../src/encoding.js';
-import { SITE, copySite, openDescriptorsOf, rawRequest, startServer, useServedCopy, waitFor, type RawResponse, type TestServer } from './helpers.js';
+import { decoded, SITE, copySite, openDescriptorsOf, rawRequest, startServer, useServedCopy, waitFor, type RawResponse, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const LOREM = readFileSync(join(SITE, 'assets/lorem.txt'));
@@ -15,14 +15,6 @@ const PRE_CSS = readFileSync(join(SITE, 'assets/pre.css'));
 const PRE_CSS_BR = readFileSync(join(SITE, 'assets/pre.css.br'));
 const PRE_CSS_GZ = readFileSync(join(SITE, 'assets/pre.css.gz'));
 
-/** The body with its Content-Encoding undone (fails on a coding this server should never send). */
-function decoded(res: RawResponse): Buffer {
-  const coding = res.headers['content-encoding'];
-  if (coding === undefined) return res.body;
-  if (coding === 'gzip') return gunzipSync(res.body);
-  if (coding === 'br') return brotliDecompressSync(res.body);
-  throw new Error(`unexpected Content-Encoding ${coding}`);
-}
 
 /**
  * The framing is exact: a body from memory (identity, or a compressed form the file cache made)

@@ -1,11 +1,10 @@
 // Headers added by options: CORS (`cors`, preflights), `--header` lines and config `headers` rules,
 // on every kind of response; option validation at startup; the CLI flags that set them.
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../src/handler.js';
 import type { HandlerOptions } from '../src/types.js';
-import { SITE, startServer, type TestServer } from './helpers.js';
+import { exchange, SITE, startServer, type TestServer } from './helpers.js';
 import { httpGet, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
 
 const ORIGIN = 'http://elsewhere.example';
@@ -36,24 +35,6 @@ function send(port: number, path: string, { method = 'GET', headers = {} }: { me
   });
 }
 
-/**
- * Writes `head` on a socket and returns everything the server sent until it closed the connection,
- * split at the blank line: a body the HTTP client would hide (after 204 or HEAD) shows up here.
- */
-function exchange(port: number, head: string): Promise<{ head: string; body: string }> {
-  return new Promise((done, fail) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(head));
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (text += chunk));
-    socket.on('error', fail);
-    socket.on('close', () => {
-      const split = text.indexOf('\r\n\r\n');
-      if (split === -1) fail(new Error(`no complete response head in ${JSON.stringify(text)}`));
-      else done({ head: text.slice(0, split), body: text.slice(split + 4) });
-    });
-  });
-}
 
 /** Every value sent for `name` (case-insensitive), from rawHeaders. */
 function rawValues(reply: Reply, name: string): string[] {

@@ -3,7 +3,8 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, 
 import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createHandler } from '../src/handler.js';
 import type { HandlerOptions } from '../src/types.js';
@@ -133,4 +134,32 @@ export function useServedCopy(options: Partial<HandlerOptions> = {}, scope: 'eac
       return server!;
     },
   };
+}
+
+/**
+ * Writes `head` on a raw socket and returns everything the server sent until it closed the
+ * connection, split at the blank line: a body an HTTP client would hide (after 204 or HEAD) shows.
+ */
+export function exchange(port: number, head: string): Promise<{ head: string; body: string }> {
+  return new Promise((done, fail) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(head));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', fail);
+    socket.on('close', () => {
+      const split = text.indexOf('\r\n\r\n');
+      if (split === -1) fail(new Error(`no complete response head in ${JSON.stringify(text)}`));
+      else done({ head: text.slice(0, split), body: text.slice(split + 4) });
+    });
+  });
+}
+
+/** The body with its Content-Encoding undone (fails on a coding this server should never send). */
+export function decoded(res: RawResponse): Buffer {
+  const coding = res.headers['content-encoding'];
+  if (coding === undefined) return res.body;
+  if (coding === 'gzip') return gunzipSync(res.body);
+  if (coding === 'br') return brotliDecompressSync(res.body);
+  throw new Error(`unexpected Content-Encoding ${coding}`);
 }

@@ -6,10 +6,10 @@ import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } 
 import { createServer, request, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { createHandler } from '../src/handler.js';
 import { CLIENT_PATH, EVENTS_PATH, LIVE_SCRIPT_LENGTH, createLiveReload, injectClient } from '../src/live-reload.js';
-import { CLI, copySite, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
+import { decoded, CLI, copySite, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
 import { delay, httpGet, runCli, startCli, stopAll } from './cli-helpers.js';
 
 /** What the handler inserts: spelled out here so the tests do not just echo the implementation. */
@@ -27,13 +27,6 @@ function injectedByHand(html: Buffer): Buffer {
   return Buffer.concat([html.subarray(0, index), Buffer.from(TAG), html.subarray(index)]);
 }
 
-function decoded(res: RawResponse): Buffer {
-  const coding = res.headers['content-encoding'];
-  if (coding === undefined) return res.body;
-  if (coding === 'gzip') return gunzipSync(res.body);
-  if (coding === 'br') return brotliDecompressSync(res.body);
-  throw new Error(`unexpected Content-Encoding ${coding}`);
-}
 
 function withoutDate(headers: RawResponse['headers']): Record<string, unknown> {
   const { date: _date, ...rest } = headers;
