@@ -1,15 +1,18 @@
 // The command line, and the only module with side effects: argv → options, one-line errors,
 // the startup banner, the request log and signal handling. A thin layer over the library.
+import { existsSync } from 'node:fs';
 import { availableParallelism, networkInterfaces } from 'node:os';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createHandler } from './handler.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { HandlerOptions } from './types.js';
-import { assignedPort, isWorker, runPrimary, serveAsWorker } from './workers.js';
+import { assignedPorts, isWorker, runPrimary, serveAsWorker } from './workers.js';
 import { openBrowser } from './open-browser.js';
-import { closeGracefully, createServer, listen } from './server.js';
+import { ALL_INTERFACES, EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
+import { ListenError, closeGracefully, createServer, listenAll, type Bound } from './server.js';
+import { TlsError, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
 import { paletteFor, requestLogger, type Palette } from './log.js';
 
 /** Injected by build.mjs from package.json. */
@@ -18,7 +21,6 @@ declare const __VERSION__: string;
 /** How long in-flight responses get to finish after Ctrl-C / SIGTERM. */
 const SHUTDOWN_GRACE_MS = 3_000;
 const DEFAULT_PORT = 3000;
-const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
 
 /**
  * The flags as yargs parses them (CLI types, kept apart from the handler's options). Only `dir` has a
@@ -29,6 +31,7 @@ interface CliArgs {
   dir: string;
   port?: string;
   host?: string;
+  listen?: string[];
   strictPort?: boolean;
   quiet?: boolean;
   compress?: boolean;
@@ -47,6 +50,10 @@ interface CliArgs {
   watch?: boolean;
   watchIgnore?: string[];
   open?: string;
+  sslCert?: string;
+  sslKey?: string;
+  sslPass?: string;
+  http2?: boolean;
 }
 
 class UsageError extends Error {}
@@ -80,7 +87,14 @@ function parseArgs(argv: string[]): CliArgs {
         describe: 'Host to bind; a bare --host (or 0.0.0.0, ::) exposes the server on the network',
         defaultDescription: 'localhost',
       },
-      'strict-port': { type: 'boolean', describe: 'Exit with an error if the port is busy instead of trying the next one' },
+      listen: {
+        alias: 'l',
+        type: 'string',
+        array: true,
+        describe: 'Endpoint to listen on (repeatable): 3000, tcp://host:port, tcp://[::1]:port, unix:/path/to.sock',
+        defaultDescription: 'localhost:3000',
+      },
+      'strict-port': { type: 'boolean', describe: 'Exit with an error if a port is busy instead of trying the next one' },
       quiet: { alias: 'q', type: 'boolean', describe: 'Do not log requests' },
       workers: {
         type: 'string',
@@ -93,7 +107,7 @@ function parseArgs(argv: string[]): CliArgs {
         defaultDescription: 'tiny-serve.json or serve.json in dir',
       },
     })
-    .group(['port', 'host', 'strict-port', 'quiet', 'workers', 'config'], 'Server:')
+    .group(['port', 'host', 'listen', 'strict-port', 'quiet', 'workers', 'config'], 'Server:')
     .options({
       listing: { type: 'boolean', describe: 'List directories without index.html; --no-listing answers 404', defaultDescription: 'true' },
       single: {
@@ -126,8 +140,16 @@ function parseArgs(argv: string[]): CliArgs {
       cors: { type: 'boolean', describe: 'Allow cross-origin requests from any origin (Access-Control-Allow-Origin: *)' },
       header: { type: 'string', array: true, describe: 'Add a header to every response: --header "Name: value" (repeatable)' },
       auth: { type: 'string', describe: 'Require HTTP Basic auth, user:password (or set TINY_SERVE_AUTH)' },
+      'ssl-cert': { type: 'string', describe: 'Serve HTTPS with this PEM certificate (with --ssl-key), or a .pfx/.p12 bundle alone' },
+      'ssl-key': { type: 'string', describe: 'PEM private key of --ssl-cert' },
+      'ssl-pass': { type: 'string', describe: 'File holding the passphrase of the key or .pfx bundle' },
+      http2: {
+        type: 'boolean',
+        describe: 'With HTTPS, speak HTTP/2 to clients that offer it and HTTP/1.1 to the rest; --no-http2 (or --http2=false): HTTP/1.1 only',
+        defaultDescription: 'true',
+      },
     })
-    .group(['cors', 'header', 'auth'], 'Security:')
+    .group(['cors', 'header', 'auth', 'ssl-cert', 'ssl-key', 'ssl-pass', 'http2'], 'Security:')
     .options({
       watch: {
         alias: 'live',
@@ -142,6 +164,8 @@ function parseArgs(argv: string[]): CliArgs {
     .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
     .example('$0 dist --host', 'Serve dist to other devices on the network')
     .example('$0 dist --single', 'Preview a single-page app (client-side routes get index.html)')
+    .example('$0 --ssl-cert c.pem --ssl-key k.pem', 'Serve over HTTPS and HTTP/2')
+    .example('$0 -l 8080 -l unix:/tmp/s.sock', 'Listen on a port and on a Unix socket')
     .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)')
     .strict()
     .help()
@@ -179,10 +203,6 @@ function parseCacheSeconds(raw: string | undefined): number | undefined {
   return Number(raw);
 }
 
-function urlFor(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-}
-
 /** External addresses of this machine, for the Network: lines (IPv6 only when bound to ::). */
 function networkAddresses(host: string): string[] {
   const addresses: string[] = [];
@@ -195,23 +215,44 @@ function networkAddresses(host: string): string[] {
   return addresses;
 }
 
-function banner(palette: Palette, settings: Settings, port: number): string {
-  const { host, handlerOptions: options } = settings;
-  const exposed = ALL_INTERFACES.has(host);
+/** The URL a browser on this machine opens for a TCP endpoint (localhost for an all-interfaces bind). */
+function localUrl(settings: Settings, host: string, port: number): string {
+  return urlFor(settings.tls ? 'https' : 'http', ALL_INTERFACES.has(host) ? 'localhost' : host, port);
+}
+
+/** `Local:` (and `Network:`) lines for each TCP endpoint, `Socket:` for each Unix socket. */
+function endpointLines(palette: Palette, settings: Settings, ports: number[]): string[] {
+  const lines: string[] = [];
+  settings.endpoints.forEach((endpoint, index) => {
+    if (endpoint.kind === 'unix') {
+      lines.push(`  Socket:   ${palette.cyan(`unix:${endpoint.path}`)}`);
+      return;
+    }
+    const port = ports[index]!;
+    lines.push(`  Local:    ${palette.cyan(localUrl(settings, endpoint.host, port))}`);
+    if (!ALL_INTERFACES.has(endpoint.host)) return;
+    const scheme = settings.tls ? 'https' : 'http';
+    for (const address of networkAddresses(endpoint.host)) lines.push(`  Network:  ${palette.cyan(urlFor(scheme, address, port))}`);
+  });
+  const tcp = settings.endpoints.filter((endpoint) => endpoint.kind === 'tcp');
+  if (tcp.length > 0 && !tcp.some((endpoint) => ALL_INTERFACES.has(endpoint.host))) {
+    lines.push(`  Network:  ${palette.dim('use --host to expose')}`);
+  }
+  return lines;
+}
+
+function banner(palette: Palette, settings: Settings, ports: number[]): string {
+  const { handlerOptions: options } = settings;
   const shown = relative(process.cwd(), options.root) || '.';
   const lines = [
     '',
     `  ${palette.bold('tiny-serve')} ${palette.dim(`v${__VERSION__}`)}  serving ${palette.cyan(shown)}`,
     '',
-    `  Local:    ${palette.cyan(urlFor(exposed ? 'localhost' : host, port))}`,
+    ...endpointLines(palette, settings, ports),
   ];
-  if (exposed) {
-    for (const address of networkAddresses(host)) lines.push(`  Network:  ${palette.cyan(urlFor(address, port))}`);
-  } else {
-    lines.push(`  Network:  ${palette.dim('use --host to expose')}`);
-  }
   const notes = [
     settings.configPath && `config ${relative(process.cwd(), settings.configPath)}`,
+    settings.tls && (settings.http2 ? 'HTTPS with HTTP/2' : 'HTTPS (HTTP/1.1)'),
     options.single && `single-page app (fallback ${options.single === true ? 'index.html' : options.single})`,
     options.auth && 'basic auth on',
     options.cors && 'CORS on',
@@ -223,20 +264,45 @@ function banner(palette: Palette, settings: Settings, port: number): string {
   return lines.join('\n');
 }
 
-/** The startup banner, with a note first when the port moved; then --open. */
-function announce(palette: Palette, settings: Settings, bound: number): void {
-  if (settings.port !== 0 && bound !== settings.port) {
-    process.stdout.write(`\n  ${palette.yellow(`Port ${settings.port} is in use, using ${bound} instead.`)}\n`);
+/** The startup banner, with notes first when a port moved or the certificate expired; then --open. */
+function announce(palette: Palette, settings: Settings, tls: TlsMaterial | undefined, ports: number[]): void {
+  settings.endpoints.forEach((endpoint, index) => {
+    if (endpoint.kind === 'tcp' && endpoint.port !== 0 && ports[index] !== endpoint.port) {
+      process.stdout.write(`\n  ${palette.yellow(`Port ${endpoint.port} is in use, using ${ports[index]} instead.`)}\n`);
+    }
+  });
+  if (tls?.validTo && tls.validTo.getTime() < Date.now()) {
+    process.stdout.write(`\n  ${palette.yellow(`The certificate in --ssl-cert expired on ${tls.validTo.toISOString().slice(0, 10)}: browsers will refuse it.`)}\n`);
   }
-  process.stdout.write(banner(palette, settings, bound));
+  process.stdout.write(banner(palette, settings, ports));
   if (settings.open !== undefined) {
-    const exposed = ALL_INTERFACES.has(settings.host);
-    const url = urlFor(exposed ? 'localhost' : settings.host, bound).replace(/\/$/, '') + encodeURI(settings.open);
-    openBrowser(url, (line) => process.stdout.write(`  ${palette.yellow(line)}\n`));
+    const note = (line: string): void => void process.stdout.write(`  ${palette.yellow(line)}\n`);
+    const index = settings.endpoints.findIndex((endpoint) => endpoint.kind === 'tcp');
+    const endpoint = settings.endpoints[index];
+    if (endpoint?.kind !== 'tcp') return note('--open: nothing to open, the server listens on Unix sockets only');
+    const url = localUrl(settings, endpoint.host, ports[index]!).replace(/\/$/, '') + encodeURI(settings.open);
+    openBrowser(url, note);
   }
 }
 
-function listenErrorMessage(error: NodeJS.ErrnoException, host: string, port: number): string {
+function listenErrorMessage(error: NodeJS.ErrnoException, endpoint: Endpoint): string {
+  const where = describeEndpoint(endpoint);
+  if (endpoint.kind === 'unix') {
+    switch (error.code) {
+      case 'EADDRINUSE':
+        return `cannot listen on ${where}: another server is answering on that socket`;
+      case 'EACCES':
+      case 'EPERM':
+      case 'ENOENT':
+        // libuv reports a missing directory as EACCES too; startup only, so a sync check is fine here.
+        return existsSync(dirname(endpoint.path))
+          ? `cannot listen on ${where}: no permission to create the socket file there`
+          : `cannot listen on ${where}: the directory ${dirname(endpoint.path)} does not exist`;
+      default:
+        return `cannot listen on ${where}: ${error.message}`;
+    }
+  }
+  const { host, port } = endpoint;
   switch (error.code) {
     case 'EADDRINUSE':
       return `port ${port} is already in use on ${host} (without --strict-port the next free port is used)`;
@@ -249,24 +315,66 @@ function listenErrorMessage(error: NodeJS.ErrnoException, host: string, port: nu
     case 'EAI_AGAIN':
       return `cannot listen on ${host}: unknown host`;
     default:
-      return `cannot listen on ${host}:${port}: ${error.message}`;
+      return `cannot listen on ${where}: ${error.message}`;
   }
 }
 
 /** Everything the CLI needs, from defaults < config file < environment < flags. */
 interface Settings {
-  port: number;
-  host: string;
+  /** Where to listen, in the order given; at least one. */
+  endpoints: Endpoint[];
   strictPort: boolean;
   quiet: boolean;
   /** Path to open in the browser once listening (undefined: do not open). */
   open: string | undefined;
   workers: number;
   configPath: string | undefined;
+  /** TLS files (undefined: plain HTTP). */
+  tls: TlsFiles | undefined;
+  http2: boolean;
   handlerOptions: HandlerOptions;
 }
 
+/** Flags that take a value, and what to give: `--config` alone is a one-line error, not a surprise. */
+const VALUE_HINTS: Record<string, string> = {
+  config: 'a file path',
+  cache: 'a number of seconds',
+  workers: 'a number, or auto',
+  auth: 'user:password',
+  'ssl-cert': 'a certificate file',
+  'ssl-key': 'a key file',
+  'ssl-pass': 'a passphrase file',
+  listen: 'an endpoint such as 3000 or unix:/tmp/site.sock',
+  header: '"Name: value"',
+  'watch-ignore': 'a glob',
+};
+
+function requireValues(args: CliArgs): void {
+  for (const [flag, hint] of Object.entries(VALUE_HINTS)) {
+    const value = (args as unknown as Record<string, unknown>)[flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())];
+    if (value === '' || (Array.isArray(value) && (value.length === 0 || value.includes('')))) fatal(`--${flag} needs a value: ${hint}`);
+  }
+}
+
+/** The endpoints: every --listen (or the config's `listen`), plus --port/--host when given, else host:port. */
+function endpointsFrom(args: CliArgs, config: { port?: number; host?: string; listen?: string[] }): Endpoint[] {
+  const host = args.host === undefined ? (config.host ?? 'localhost') : args.host === '' ? '0.0.0.0' : args.host;
+  const flagPort = args.port === undefined ? undefined : parsePort(args.port, '--port');
+  const listen = args.listen ?? config.listen;
+  const endpoints: Endpoint[] = [];
+  try {
+    for (const uri of listen ?? []) endpoints.push(parseEndpoint(uri, host, DEFAULT_PORT));
+  } catch (error) {
+    if (error instanceof EndpointError) fatal(error.message);
+    throw error;
+  }
+  if (endpoints.length > 0 && flagPort === undefined) return endpoints;
+  const port = flagPort ?? (process.env.PORT ? parsePort(process.env.PORT, 'the PORT variable') : (config.port ?? DEFAULT_PORT));
+  return [...endpoints, { kind: 'tcp', host, port }];
+}
+
 function settingsFrom(args: CliArgs): Settings {
+  requireValues(args);
   const root = resolve(args.dir);
   let loaded: ReturnType<typeof loadConfig>;
   try {
@@ -275,15 +383,14 @@ function settingsFrom(args: CliArgs): Settings {
     if (error instanceof ConfigError) fatal(error.message);
     throw error;
   }
-  const { port: configPort, host: configHost, strictPort, quiet, workers, ...fileOptions } = loaded.config;
-  const port =
-    args.port !== undefined
-      ? parsePort(args.port, '--port')
-      : process.env.PORT
-        ? parsePort(process.env.PORT, 'the PORT variable')
-        : (configPort ?? DEFAULT_PORT);
-  const host = args.host === undefined ? (configHost ?? 'localhost') : args.host;
+  const { port, host, listen, strictPort, quiet, workers, sslCert, sslKey, sslPass, http2, ...fileOptions } = loaded.config;
   const given = <T>(value: T | undefined, fallback: T | undefined): T | undefined => (value === undefined ? fallback : value);
+  // Paths in the config file are relative to the file; on the command line, to the current directory.
+  const fromConfig = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(dirname(loaded.path!), path));
+  const cert = args.sslCert ?? fromConfig(sslCert);
+  const key = args.sslKey ?? fromConfig(sslKey);
+  const pass = args.sslPass ?? fromConfig(sslPass);
+  if (cert === undefined && (key !== undefined || pass !== undefined)) fatal(`--${key !== undefined ? 'ssl-key' : 'ssl-pass'} needs --ssl-cert`);
   const handlerOptions: HandlerOptions = {
     ...fileOptions,
     root,
@@ -303,21 +410,22 @@ function settingsFrom(args: CliArgs): Settings {
     watchIgnore: [...(fileOptions.watchIgnore ?? []), ...(args.watchIgnore ?? [])],
   };
   return {
-    port,
-    host: host === '' ? '0.0.0.0' : host,
+    endpoints: endpointsFrom(args, { port, host, listen }),
     strictPort: given(args.strictPort, strictPort) ?? false,
     quiet: given(args.quiet, quiet) ?? false,
     open: args.open === undefined ? undefined : `/${args.open.replace(/^\/+/, '')}`,
     workers: parseWorkers(args.workers ?? (workers === undefined ? undefined : String(workers))),
     configPath: loaded.path,
+    tls: cert === undefined ? undefined : { cert, key, pass },
+    http2: given(args.http2, http2) ?? true,
     handlerOptions,
   };
 }
 
 /** Every long flag and alias, for "did you mean". */
 const KNOWN_FLAGS = [
-  'port', 'host', 'strict-port', 'quiet', 'workers', 'config', 'listing', 'single', 'clean-urls', 'compress',
-  'cache', 'cache-hashed', 'etag', 'file-cache', 'cors', 'header', 'auth', 'watch', 'live', 'watch-ignore', 'open', 'help', 'version',
+  'port', 'host', 'listen', 'strict-port', 'quiet', 'workers', 'config', 'listing', 'single', 'clean-urls', 'compress',
+  'cache', 'cache-hashed', 'etag', 'file-cache', 'cors', 'header', 'auth', 'watch', 'live', 'watch-ignore', 'open', 'ssl-cert', 'ssl-key', 'ssl-pass', 'http2', 'help', 'version',
 ];
 
 /** Edits (insert, delete, substitute, swap two neighbours) to turn `a` into `b`. */
@@ -360,6 +468,17 @@ function suggestion(message: string): string {
   return best && best.distance <= (unknown.length <= 3 ? 1 : 2) ? `; did you mean --${best.flag}?` : '';
 }
 
+/** Reads and checks the TLS files, or exits with the one-line problem. */
+async function tlsOrExit(files: TlsFiles | undefined): Promise<TlsMaterial | undefined> {
+  if (files === undefined) return undefined;
+  try {
+    return await loadTls(files);
+  } catch (error) {
+    if (error instanceof TlsError) fatal(error.message);
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   let args: CliArgs;
   try {
@@ -369,8 +488,8 @@ async function main(): Promise<void> {
     fatal(`${message}${suggestion(message)} (see tiny-serve --help)`);
   }
   const settings = settingsFrom(args);
-  const { host } = settings;
   const palette = paletteFor(process.stdout, process.env);
+  const tls = await tlsOrExit(settings.tls);
 
   let handler;
   try {
@@ -384,34 +503,43 @@ async function main(): Promise<void> {
       count: settings.workers,
       graceMs: SHUTDOWN_GRACE_MS,
       log: (line) => process.stdout.write(`\n  ${palette.dim(line)}\n`),
-      onListening: (bound) => announce(palette, settings, bound),
+      onListening: (ports) => announce(palette, settings, tls, ports),
     });
     return;
   }
-  const assigned = assignedPort();
-  const port = assigned ?? settings.port;
+  const assigned = assignedPorts();
+  const endpoints = settings.endpoints.map((endpoint, index): Endpoint =>
+    endpoint.kind === 'tcp' && assigned?.[index] !== undefined ? { ...endpoint, port: assigned[index]! } : endpoint,
+  );
 
   const logRequest = settings.quiet ? undefined : requestLogger((line) => process.stdout.write(line), palette);
-  const server = createServer((req, res) => {
-    logRequest?.(req, res);
-    handler(req, res);
-  });
+  const respond = logRequest
+    ? (req: Parameters<typeof handler>[0], res: Parameters<typeof handler>[1]) => {
+        logRequest(req, res);
+        handler(req, res);
+      }
+    : handler;
+  const serverTls = tls && { options: tls.options, http2: settings.http2 };
 
-  let bound: number;
+  let bound: Bound[];
   try {
-    bound = await listen(server, { port, host, strictPort: settings.strictPort || assigned !== undefined });
+    bound = await listenAll(endpoints, () => createServer(respond, serverTls), settings.strictPort || assigned !== undefined);
   } catch (error) {
-    fatal(listenErrorMessage(error as NodeJS.ErrnoException, host, port));
+    if (error instanceof ListenError) fatal(listenErrorMessage(error.cause, error.endpoint));
+    throw error;
   }
-  server.on('error', (error) => fatal(`server error: ${error.message}`));
+  for (const { server } of bound) server.on('error', (error: Error) => fatal(`server error: ${error.message}`));
+  const ports = bound.map(({ port }) => port);
+  const closeAll = (): Promise<unknown> => Promise.all(bound.map(({ server }) => closeGracefully(server, SHUTDOWN_GRACE_MS)));
   if (isWorker()) {
-    serveAsWorker(bound, port === 0 ? 0 : bound, () => {
+    const shareAs = endpoints.map((endpoint, index) => (endpoint.kind === 'tcp' && endpoint.port !== 0 ? ports[index]! : 0));
+    serveAsWorker(ports, shareAs, () => {
       handler.close();
-      void closeGracefully(server, SHUTDOWN_GRACE_MS).then(() => process.exit(0));
+      void closeAll().then(() => process.exit(0));
     });
     return;
   }
-  announce(palette, settings, bound);
+  announce(palette, settings, tls, ports);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -419,7 +547,7 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write(`\n  ${palette.dim(`${signal}: stopping (Ctrl+C again to force)`)}\n`);
     handler.close(); // ends live-reload streams, which would otherwise hold the close for the grace period
-    void closeGracefully(server, SHUTDOWN_GRACE_MS).then(() => process.exit(0));
+    void closeAll().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

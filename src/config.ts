@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseCredentials } from './auth.js';
+import { EndpointError, parseEndpoint } from './endpoints.js';
 import { PatternError, compilePattern } from './patterns.js';
 import { HeaderError, parseHeaderFlag, validateHeader, type HeaderRule } from './response-headers.js';
 import type { HandlerOptions, Redirect, Rewrite } from './types.js';
@@ -18,6 +19,13 @@ export interface FileConfig extends Omit<HandlerOptions, 'root' | 'onError' | 'c
   strictPort?: boolean;
   quiet?: boolean;
   workers?: number | 'auto';
+  /** Listen endpoints, as `--listen` takes them. */
+  listen?: string[];
+  /** TLS files, relative to the config file. */
+  sslCert?: string;
+  sslKey?: string;
+  sslPass?: string;
+  http2?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +76,18 @@ function isDestination(value: unknown, key: string): string {
   }
   return text;
 }
+
+/** A listen endpoint (`3000`, `tcp://host:port`, `unix:/path`), checked as `--listen` checks it. */
+const isEndpoint = (value: unknown, key: string): string => {
+  const text = isString(value, key) as string;
+  try {
+    parseEndpoint(text, 'localhost', 0);
+  } catch (error) {
+    if (error instanceof EndpointError) throw new ConfigError(`"${key}": ${error.message}`);
+    throw error;
+  }
+  return text;
+};
 
 const REDIRECT_STATUSES = [301, 302, 307, 308];
 
@@ -128,6 +148,7 @@ const isAuth: Check = (value, key) => {
 const SCHEMA: Record<string, Check> = {
   port: isPort,
   host: isString,
+  listen: (value, key) => isArrayOf(isEndpoint)(typeof value === 'string' ? [value] : value, key),
   strictPort: isBoolean,
   quiet: isBoolean,
   workers: (value, key) =>
@@ -147,6 +168,10 @@ const SCHEMA: Record<string, Check> = {
   watchIgnore: isArrayOf(isPattern),
   header: isArrayOf(isHeaderFlag),
   auth: isAuth,
+  sslCert: isString,
+  sslKey: isString,
+  sslPass: isString,
+  http2: isBoolean,
   rewrites: isArrayOf(isRewrite),
   redirects: isArrayOf(isRedirect),
   headers: isArrayOf(isHeaderRule),

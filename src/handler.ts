@@ -1,7 +1,7 @@
 // The request pipeline: method → target → lookup → representation → preconditions → range → body.
 // `createHandler` does all option work once; the returned function only reads prepared values.
 import { randomBytes } from 'node:crypto';
-import { realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
@@ -63,6 +63,12 @@ function resolveRoot(root: string): string {
     throw new Error(`directory not found: ${absolute}`);
   }
   if (!statSync(real).isDirectory()) throw new Error(`not a directory: ${absolute}`);
+  try {
+    // Once, at creation: a root the server cannot list or enter would answer every request with 403.
+    accessSync(real, constants.R_OK | constants.X_OK);
+  } catch {
+    throw new Error(`cannot read directory: ${absolute} (permission denied)`);
+  }
   return real;
 }
 

@@ -1,13 +1,15 @@
-// `serve()`: the programmatic counterpart of the CLI: a handler on a listening server, and a handle to stop it.
-import type { Server } from 'node:http';
+// `serve()`: the programmatic counterpart of the CLI: a handler on listening servers (one per
+// endpoint, HTTP or HTTPS/HTTP/2), and a handle to stop them.
 import { createHandler } from './handler.js';
-import { closeGracefully, createServer, listen } from './server.js';
+import { EndpointError, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
+import { ListenError, closeGracefully, createServer, listenAll, type AnyServer, type Bound } from './server.js';
+import { loadTls } from './tls.js';
 import type { HandlerOptions } from './types.js';
 
 /** How long `close()` lets responses in flight finish before it closes their connections. */
 const CLOSE_GRACE_MS = 3_000;
 
-/** Options of `serve`: where to listen, and every option of `createHandler`. */
+/** Options of `serve`: where and how to listen, and every option of `createHandler`. */
 export interface ServeOptions extends HandlerOptions {
   /**
    * Port to listen on. `0` lets the OS pick a free port (read it back from the handle's `port`
@@ -17,69 +19,112 @@ export interface ServeOptions extends HandlerOptions {
    */
   port?: number;
   /**
-   * Address to bind. `localhost` keeps the server on this machine; `0.0.0.0` or `::` exposes it
-   * on the network.
+   * Address to bind (and the host of bare ports in `listen`). `localhost` keeps the server on this
+   * machine; `0.0.0.0` or `::` exposes it on the network.
    * @default 'localhost'
    */
   host?: string;
   /**
-   * When `port` is busy, reject (with the `EADDRINUSE` error) instead of binding the next free
+   * Endpoints to listen on instead of `port`/`host`, as the CLI's `--listen` takes them: `3000`,
+   * `tcp://host:port`, `tcp://[::1]:port`, `unix:/path/to.sock`. One server per endpoint.
+   * @default undefined (`host`:`port`)
+   */
+  listen?: string | string[];
+  /**
+   * When a port is busy, reject (with the `EADDRINUSE` error) instead of binding the next free
    * port on the same host (up to 20 tried), as the CLI's `--strict-port` does.
    * @default false
    */
   strictPort?: boolean;
+  /** Serve HTTPS with this PEM certificate (with `sslKey`), or PKCS#12 bundle (`.pfx`/`.p12`). @default undefined */
+  sslCert?: string;
+  /** The PEM private key for `sslCert`. @default undefined */
+  sslKey?: string;
+  /** A file holding the passphrase of `sslKey` (or of the `.pfx` bundle). @default undefined */
+  sslPass?: string;
+  /**
+   * With TLS, offer HTTP/2 (ALPN `h2`) beside HTTP/1.1 on the same port; `false` serves HTTP/1.1 only.
+   * @default true
+   */
+  http2?: boolean;
 }
 
 /** A running server started by `serve`. */
 export interface ServeHandle {
-  /** Base URL of the server, ending in `/`: `http://localhost:54321/`. */
+  /**
+   * Base URL of the first endpoint, ending in `/`: `http://localhost:54321/`, `https://…` with TLS,
+   * or `unix:/path/to.sock` for a socket.
+   */
   url: string;
-  /** The port actually bound (differs from the option when it was 0 or busy). */
+  /** Base URLs of every endpoint, in the order given. */
+  urls: string[];
+  /** The port the first TCP endpoint actually bound (differs from the option when it was 0 or busy); 0 with only sockets. */
   port: number;
-  /** The underlying node:http server, for `on('request')` logging or inspecting connections. */
-  server: Server;
+  /** The server of the first endpoint (node:http, node:https or node:http2), for logging or inspecting connections. */
+  server: AnyServer;
+  /** One server per endpoint, in the order given. */
+  servers: AnyServer[];
   /**
    * Stops accepting connections, ends live-reload streams, lets responses in flight finish (3 s
-   * at most) and stops the file cache's watches. Resolves once the port is free. Safe to call twice.
+   * at most) and stops the file cache's watches. Resolves once every endpoint is free. Safe to call twice.
    */
   close(): Promise<void>;
 }
 
-/** A URL a client on this machine can use for `host`, which may be an unspecified address. */
-function urlFor(host: string, port: number): string {
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/`;
+/** A URL a client on this machine can use for a bound endpoint, whose host may be unspecified. */
+function reachableUrl({ endpoint, port }: Bound, scheme: 'http' | 'https'): string {
+  if (endpoint.kind === 'unix') return `unix:${endpoint.path}`;
+  const host = endpoint.host === '0.0.0.0' ? '127.0.0.1' : endpoint.host === '::' ? '::1' : endpoint.host;
+  return urlFor(scheme, host, port);
+}
+
+function endpointsOf(listen: string | string[] | undefined, host: string, port: number): Endpoint[] {
+  if (listen === undefined) return [{ kind: 'tcp', host, port }];
+  const uris = Array.isArray(listen) ? listen : [listen];
+  if (uris.length === 0) throw new TypeError('serve: `listen` must name at least one endpoint');
+  try {
+    return uris.map((uri) => parseEndpoint(String(uri), host, port));
+  } catch (error) {
+    throw error instanceof EndpointError ? new TypeError(`serve: ${error.message}`) : error;
+  }
 }
 
 /**
- * Serves `root` on `host:port` with the same handler and server limits as the CLI (no request log,
- * no banner, no signal handling). Rejects when the options are invalid (`root` missing or not a
- * directory, a bad `cache`…) or the port cannot be bound.
+ * Serves `root` on each endpoint with the same handler and server limits as the CLI (no request
+ * log, no banner, no signal handling). Rejects when the options are invalid (`root` missing or not a
+ * directory, a bad `cache`, an unreadable certificate…) or an endpoint cannot be bound.
  */
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
-  const { port = 0, host = 'localhost', strictPort = false, ...handlerOptions } = options;
+  const { port = 0, host = 'localhost', listen, strictPort = false, sslCert, sslKey, sslPass, http2 = true, ...handlerOptions } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(`serve: \`port\` must be a whole number from 0 to 65535, got ${String(port)}`);
   }
+  if (sslCert === undefined && (sslKey !== undefined || sslPass !== undefined)) {
+    throw new TypeError('serve: `sslKey` and `sslPass` need `sslCert`');
+  }
+  const endpoints = endpointsOf(listen, host, port);
+  const tls = sslCert === undefined ? undefined : { options: (await loadTls({ cert: sslCert, key: sslKey, pass: sslPass })).options, http2 };
   const handler = createHandler(handlerOptions);
-  const server = createServer(handler);
-  let bound: number;
+  let bound: Bound[];
   try {
-    bound = await listen(server, { port, host, strictPort });
+    bound = await listenAll(endpoints, () => createServer(handler, tls), strictPort);
   } catch (error) {
     handler.close();
-    throw error;
+    throw error instanceof ListenError ? error.cause : error;
   }
+  const urls = bound.map((one) => reachableUrl(one, tls ? 'https' : 'http'));
   let closing: Promise<void> | undefined;
   return {
-    url: urlFor(host, bound),
-    port: bound,
-    server,
+    url: urls[0]!,
+    urls,
+    port: bound.find(({ endpoint }) => endpoint.kind === 'tcp')?.port ?? 0,
+    server: bound[0]!.server,
+    servers: bound.map(({ server }) => server),
     close() {
       if (!closing) {
         // Ending live-reload streams first keeps them from holding the close for the whole grace period.
         handler.close();
-        closing = closeGracefully(server, CLOSE_GRACE_MS);
+        closing = Promise.all(bound.map(({ server }) => closeGracefully(server, CLOSE_GRACE_MS))).then(() => undefined);
       }
       return closing;
     },

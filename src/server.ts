@@ -1,7 +1,13 @@
-// Listening and stopping: a node:http server with deliberate limits, port fallback, graceful close.
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// Listening and stopping: node:http, node:https or node:http2 servers with deliberate limits, port
+// fallback, Unix sockets, and a graceful close for each kind.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
+import { connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { unlink } from 'node:fs/promises';
+import type { SecureContextOptions } from 'node:tls';
+import type { Endpoint } from './endpoints.js';
+import { sendPage } from './pages.js';
 
 /**
  * Server limits, set on purpose. Node enforces the header and request timeouts by a sweep every
@@ -9,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * (11 s) rather than up to 30 s later with Node's defaults.
  */
 export const SERVER_LIMITS = {
-  /** Request line + headers; larger requests get 431. */
+  /** Request line + headers; larger requests get 431 (HTTP/2: the decoded header list). */
   maxHeaderSize: 16 * 1024,
   headersTimeout: 10_000,
   requestTimeout: 30_000,
@@ -17,17 +23,61 @@ export const SERVER_LIMITS = {
   connectionsCheckingInterval: 1_000,
   /** A socket with no activity at all for this long (a client that stopped reading) is closed. */
   socketTimeout: 120_000,
+  /** A TLS handshake not finished in this time is dropped. */
+  handshakeTimeout: 10_000,
 } as const;
 
-export function createServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  const { socketTimeout, ...options } = SERVER_LIMITS;
+/** Any server tiny-serve runs: plain HTTP/1.1, HTTPS (HTTP/1.1 only), or HTTP/2 with HTTP/1.1 fallback. */
+export type AnyServer = Server | HttpsServer | Http2SecureServer;
+
+/** TLS for a server: the secure-context options, and whether to offer HTTP/2. */
+export interface ServerTls {
+  options: SecureContextOptions;
+  http2: boolean;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Creates the server for `handler`. With TLS and `http2`, one port speaks HTTP/2 to clients that
+ * offer it by ALPN and HTTP/1.1 to the rest. The handler is written against node:http's request
+ * and response; HTTP/2's compatibility objects provide the same members it uses (writeHead, write,
+ * end, headersSent, destroyed, 'close'), so it is handed them as they are.
+ */
+export function createServer(handler: Handler): Server;
+export function createServer(handler: Handler, tls: ServerTls | undefined): AnyServer;
+export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
+  const { socketTimeout, handshakeTimeout, maxHeaderSize, ...timeouts } = SERVER_LIMITS;
+  if (tls?.http2) {
+    const server = createSecureServer(
+      { ...tls.options, allowHTTP1: true, handshakeTimeout, settings: { maxHeaderListSize: maxHeaderSize } },
+      requireHost(handler) as unknown as Parameters<typeof createSecureServer>[1],
+    );
+    server.setTimeout(socketTimeout);
+    trackHttp2Connections(server);
+    return server;
+  }
   // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400.
-  const server = createHttpServer({ ...options, requireHostHeader: true }, handler);
+  const httpOptions = { ...timeouts, maxHeaderSize, requireHostHeader: true };
+  const server = tls ? createHttpsServer({ ...tls.options, ...httpOptions, handshakeTimeout }, handler) : createHttpServer(httpOptions, handler);
   server.setTimeout(socketTimeout);
   return server;
 }
 
-function listenOnce(server: Server, port: number, host: string): Promise<void> {
+/**
+ * node:http's HTTP/1.1 fallback inside an HTTP/2 server skips `requireHostHeader`: an HTTP/1.1
+ * request without Host gets the same 400 here as on a plain server (RFC 9112 §3.2).
+ */
+function requireHost(handler: Handler): Handler {
+  return (req, res) => {
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      return sendPage(req, res, 400, { Connection: 'close' });
+    }
+    handler(req, res);
+  };
+}
+
+function listenOnce(server: NetServer, bind: (server: NetServer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => {
       server.off('listening', onListening);
@@ -39,7 +89,7 @@ function listenOnce(server: Server, port: number, host: string): Promise<void> {
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, host);
+    bind(server);
   });
 }
 
@@ -57,10 +107,10 @@ export interface ListenOptions {
  * port on the same host, and so on. Binding is the test: there is no probe-then-listen race.
  * Resolves with the port actually bound.
  */
-export async function listen(server: Server, { port, host, strictPort, attempts = 20 }: ListenOptions): Promise<number> {
+export async function listen(server: NetServer, { port, host, strictPort, attempts = 20 }: ListenOptions): Promise<number> {
   for (let candidate = port; ; candidate += 1) {
     try {
-      await listenOnce(server, candidate, host);
+      await listenOnce(server, (s) => s.listen(candidate, host));
       return (server.address() as AddressInfo).port;
     } catch (error) {
       const busy = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
@@ -70,14 +120,119 @@ export async function listen(server: Server, { port, host, strictPort, attempts 
   }
 }
 
+/** True when something accepts connections on the socket file (false: a file left by a crash). */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'ECONNREFUSED'));
+  });
+}
+
+/**
+ * Binds a Unix domain socket. A socket file left behind by a process that died (nothing answers
+ * on it) is removed and the bind retried once; one that answers stays EADDRINUSE.
+ */
+async function listenUnix(server: NetServer, path: string): Promise<void> {
+  try {
+    await listenOnce(server, (s) => s.listen(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || (await socketAnswers(path))) throw error;
+    await unlink(path);
+    await listenOnce(server, (s) => s.listen(path));
+  }
+}
+
+/** Binds `endpoint`; resolves with the port bound (0 for a Unix socket). */
+export async function listenOn(server: NetServer, endpoint: Endpoint, strictPort: boolean): Promise<number> {
+  if (endpoint.kind === 'unix') {
+    await listenUnix(server, endpoint.path);
+    return 0;
+  }
+  return listen(server, { port: endpoint.port, host: endpoint.host, strictPort });
+}
+
+/**
+ * HTTP/2 servers have no closeIdleConnections(): the sessions and the HTTP/1.1 sockets of the
+ * fallback are tracked here, with the number of requests each socket has in flight. The fallback
+ * also skips node:http's headersTimeout sweep, so a timer per socket stands in for it: a socket
+ * that has not sent a complete request head within headersTimeout of connecting (or of its last
+ * response) is closed, which drops slowloris clients and idle keep-alive connections alike.
+ */
+interface Http2Connections {
+  sessions: Set<Http2Session>;
+  /** HTTP/1.1 sockets of the fallback, with their requests in flight. */
+  http1: Map<Socket, number>;
+  stopping: boolean;
+}
+
+const http2Connections = new WeakMap<Http2SecureServer, Http2Connections>();
+
+function trackHttp2Connections(server: Http2SecureServer): void {
+  const tracked: Http2Connections = { sessions: new Set(), http1: new Map(), stopping: false };
+  http2Connections.set(server, tracked);
+  server.on('session', (session: Http2Session) => {
+    tracked.sessions.add(session);
+    session.once('close', () => tracked.sessions.delete(session));
+    if (tracked.stopping) session.close();
+  });
+  const waiting = new WeakMap<Socket, NodeJS.Timeout>();
+  const awaitRequest = (socket: Socket): void => {
+    const timer = setTimeout(() => socket.destroy(), SERVER_LIMITS.headersTimeout);
+    timer.unref();
+    waiting.set(socket, timer);
+  };
+  server.on('secureConnection', (socket: Socket & { alpnProtocol?: string | false }) => {
+    if (socket.alpnProtocol === 'h2') return;
+    tracked.http1.set(socket, 0);
+    awaitRequest(socket);
+    socket.once('close', () => {
+      clearTimeout(waiting.get(socket));
+      tracked.http1.delete(socket);
+    });
+    if (tracked.stopping) socket.end();
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.httpVersionMajor !== 1) return;
+    const socket = req.socket;
+    clearTimeout(waiting.get(socket));
+    tracked.http1.set(socket, (tracked.http1.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (tracked.http1.get(socket) ?? 1) - 1;
+      tracked.http1.set(socket, left);
+      if (left > 0 || socket.destroyed) return;
+      if (tracked.stopping) socket.end();
+      else awaitRequest(socket);
+    });
+  });
+}
+
+/** Idle connections of an HTTP/2 server are closed now, busy ones once their responses end. */
+function closeHttp2Idle(tracked: Http2Connections): void {
+  tracked.stopping = true;
+  for (const session of tracked.sessions) session.close(); // GOAWAY: streams in flight finish
+  for (const [socket, inFlight] of tracked.http1) if (inFlight === 0) socket.end();
+}
+
+function closeHttp2All(tracked: Http2Connections): void {
+  for (const session of tracked.sessions) session.destroy();
+  for (const socket of tracked.http1.keys()) socket.destroy();
+}
+
 /**
  * Stops accepting connections, lets in-flight responses finish, closes keep-alive connections as
  * soon as they are idle, and force-closes whatever is left after `graceMs`.
  */
-export function closeGracefully(server: Server, graceMs: number): Promise<void> {
+export function closeGracefully(server: AnyServer, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    const tracked = http2Connections.get(server as Http2SecureServer);
+    const closeIdle = tracked ? () => closeHttp2Idle(tracked) : () => (server as Server).closeIdleConnections();
+    const closeAll = tracked ? () => closeHttp2All(tracked) : () => (server as Server).closeAllConnections();
+    const sweep = setInterval(closeIdle, 50);
+    const deadline = setTimeout(closeAll, graceMs);
     sweep.unref();
     deadline.unref();
     server.close(() => {
@@ -85,6 +240,42 @@ export function closeGracefully(server: Server, graceMs: number): Promise<void> 
       clearTimeout(deadline);
       resolve();
     });
-    server.closeIdleConnections();
+    closeIdle();
   });
+}
+
+/** A server bound to one endpoint. */
+export interface Bound {
+  endpoint: Endpoint;
+  server: AnyServer;
+  /** The port actually bound (the endpoint's, the next free one, or the OS's pick for 0); 0 for a Unix socket. */
+  port: number;
+}
+
+/** Binding an endpoint failed: the error, and the endpoint it was for. */
+export class ListenError extends Error {
+  constructor(
+    readonly endpoint: Endpoint,
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    super(cause.message);
+  }
+}
+
+/**
+ * Binds one server from `make()` per endpoint (a server listens once). If any endpoint fails, the
+ * ones already bound are closed and a ListenError names the failing endpoint.
+ */
+export async function listenAll(endpoints: Endpoint[], make: () => AnyServer, strictPort: boolean): Promise<Bound[]> {
+  const bound: Bound[] = [];
+  for (const endpoint of endpoints) {
+    const server = make();
+    try {
+      bound.push({ endpoint, server, port: await listenOn(server, endpoint, strictPort) });
+    } catch (error) {
+      await Promise.all(bound.map(({ server: open }) => closeGracefully(open, 0)));
+      throw new ListenError(endpoint, error as NodeJS.ErrnoException);
+    }
+  }
+  return bound;
 }

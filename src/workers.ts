@@ -1,18 +1,18 @@
-// `--workers N`: a primary process forks N servers with node:cluster that share one listening port.
-// The first worker finds the port (with the usual fallback); the rest bind that same port; the
+// `--workers N`: a primary process forks N servers with node:cluster that share the listening endpoints.
+// The first worker finds the ports (with the usual fallback); the rest bind those same ports; the
 // primary prints the banner once all listen, replaces a worker that dies, and stops them all.
 import cluster, { type Worker } from 'node:cluster';
 
 /** Messages between the primary and its workers. */
-export type WorkerMessage = { type: 'listening'; port: number; shareAs: number } | { type: 'stop' };
+export type WorkerMessage = { type: 'listening'; ports: number[]; shareAs: number[] } | { type: 'stop' };
 
-/** Set in a worker's environment: the port every worker after the first must bind. */
+/** Set in a worker's environment: the ports (one per endpoint, comma-separated) every worker after the first must bind. */
 export const PORT_VARIABLE = 'TINY_SERVE_WORKER_PORT';
 
 export interface PrimaryOptions {
   count: number;
-  /** Called once every worker listens, with the port: print the banner. */
-  onListening(port: number): void;
+  /** Called once every worker listens, with the port bound for each endpoint: print the banner. */
+  onListening(ports: number[]): void;
   /** How long workers get to finish in-flight responses after a stop. */
   graceMs: number;
   log(line: string): void;
@@ -23,16 +23,16 @@ export interface PrimaryOptions {
  * first worker's exit code if it never listens (it has printed its one-line error already).
  */
 export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions): void {
-  /** What the other workers pass to listen: the port the first one bound, or 0 if it asked for 0
+  /** What the other workers pass to listen: the ports the first one bound, or 0 where it asked for 0
    * (the cluster shares one handle per requested address and port, so they must ask the same). */
-  let port: number | undefined;
+  let ports: number[] | undefined;
   let stopping = false;
 
   const fork = (): Worker => {
-    const worker = cluster.fork(port === undefined ? {} : { [PORT_VARIABLE]: String(port) });
+    const worker = cluster.fork(ports === undefined ? {} : { [PORT_VARIABLE]: ports.join(',') });
     worker.on('exit', (code) => {
       if (stopping) return;
-      if (port === undefined) process.exit(code ?? 1);
+      if (ports === undefined) process.exit(code ?? 1);
       log(`worker ${worker.process.pid} exited (${code}); starting another`);
       fork();
     });
@@ -41,13 +41,13 @@ export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions)
 
   // The banner waits until every worker listens: when it shows, the whole pool is serving.
   let listening = 0;
-  let bound = 0;
+  let bound: number[] = [];
   const onMessage = (message: WorkerMessage): void => {
     if (message.type !== 'listening' || listening >= count) return;
     listening += 1;
-    if (port === undefined) {
-      port = message.shareAs;
-      bound = message.port;
+    if (ports === undefined) {
+      ports = message.shareAs;
+      bound = message.ports;
       for (let index = 1; index < count; index += 1) fork().on('message', onMessage);
     }
     if (listening === count) onListening(bound);
@@ -81,18 +81,18 @@ export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions)
   process.on('SIGTERM', stop);
 }
 
-/** In a worker: the port to bind (strict) when the primary has fixed it. */
-export function assignedPort(): number | undefined {
+/** In a worker: the port to bind (strictly) for each endpoint, when the primary has fixed them. */
+export function assignedPorts(): number[] | undefined {
   const value = process.env[PORT_VARIABLE];
-  return cluster.isWorker && value !== undefined ? Number(value) : undefined;
+  return cluster.isWorker && value !== undefined ? value.split(',').map(Number) : undefined;
 }
 
 /**
- * In a worker: reports the bound port and stops on the primary's message. Signals are left to the
+ * In a worker: reports the bound ports and stops on the primary's message. Signals are left to the
  * primary (a terminal's Ctrl-C reaches the whole process group), so each is stopped exactly once.
  */
-export function serveAsWorker(port: number, shareAs: number, stop: () => void): void {
-  process.send?.({ type: 'listening', port, shareAs } satisfies WorkerMessage);
+export function serveAsWorker(ports: number[], shareAs: number[], stop: () => void): void {
+  process.send?.({ type: 'listening', ports, shareAs } satisfies WorkerMessage);
   process.on('message', (message: WorkerMessage) => {
     if (message.type === 'stop') stop();
   });

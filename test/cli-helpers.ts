@@ -114,7 +114,7 @@ export class CliProcess {
 
   /** Waits for the whole startup banner and returns the port from its `Local:` line. */
   async port(timeoutMs = 5_000): Promise<number> {
-    const [, port] = await this.waitForOutput(/Local: {4}http:\/\/\S+:(\d+)\/[^]*Press Ctrl\+C to stop/, timeoutMs);
+    const [, port] = await this.waitForOutput(/Local: {4}https?:\/\/\S+:(\d+)\/[^]*Press Ctrl\+C to stop/, timeoutMs);
     return Number(port);
   }
 

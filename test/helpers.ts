@@ -1,6 +1,7 @@
 // Test helpers shared by every feature file: servers on port 0, raw requests, temp copies of fixtures.
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
-import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type AddressInfo } from 'node:net';
@@ -162,4 +163,53 @@ export function decoded(res: RawResponse): Buffer {
   if (coding === 'gzip') return gunzipSync(res.body);
   if (coding === 'br') return brotliDecompressSync(res.body);
   throw new Error(`unexpected Content-Encoding ${coding}`);
+}
+
+/** TLS files made by `makeCertificates`, for HTTPS tests and every bad-certificate case. */
+export interface Certificates {
+  dir: string;
+  /** Self-signed certificate for localhost, 127.0.0.1 and ::1 (PEM), and its key. */
+  cert: string;
+  key: string;
+  /** The same key, encrypted with the passphrase in `pass`. */
+  encryptedKey: string;
+  pass: string;
+  /** A file with a wrong passphrase. */
+  wrongPass: string;
+  /** A key of another certificate. */
+  otherKey: string;
+  /** `cert` and `key` in a PKCS#12 bundle protected by `pass`. */
+  pfx: string;
+  /** A file that is neither PEM nor PKCS#12. */
+  junk: string;
+  cleanup(): void;
+}
+
+/** Generates self-signed TLS files with openssl into a temporary directory (test setup only). */
+export function makeCertificates(): Certificates {
+  const dir = mkdtempSync(join(tmpdir(), 'tiny-serve-tls-'));
+  const at = (name: string): string => join(dir, name);
+  const openssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'pipe' });
+  const selfSigned = (key: string, cert: string, subject: string): void =>
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', at(key), '-out', at(cert), '-days', '30', '-subj', subject,
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1');
+  selfSigned('key.pem', 'cert.pem', '/CN=localhost');
+  selfSigned('other-key.pem', 'other-cert.pem', '/CN=other');
+  writeFileSync(at('pass.txt'), 'correct horse\n');
+  writeFileSync(at('wrong.txt'), 'battery staple\n');
+  openssl('pkey', '-in', at('key.pem'), '-aes256', '-passout', 'pass:correct horse', '-out', at('encrypted-key.pem'));
+  openssl('pkcs12', '-export', '-in', at('cert.pem'), '-inkey', at('key.pem'), '-passout', 'pass:correct horse', '-out', at('site.p12'));
+  writeFileSync(at('junk.bin'), 'not a certificate\n');
+  return {
+    dir,
+    cert: at('cert.pem'),
+    key: at('key.pem'),
+    encryptedKey: at('encrypted-key.pem'),
+    pass: at('pass.txt'),
+    wrongPass: at('wrong.txt'),
+    otherKey: at('other-key.pem'),
+    pfx: at('site.p12'),
+    junk: at('junk.bin'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -1,0 +1,60 @@
+// Listen endpoints: parsing `--listen` URIs (`3000`, `tcp://host:port`, `tcp://[::1]:port`,
+// `unix:/path.sock`) and naming an endpoint for people (banner URLs) and for errors.
+import { resolve } from 'node:path';
+
+/** Where a server listens: a TCP address, or a Unix domain socket file. */
+export type Endpoint = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
+
+export class EndpointError extends Error {}
+
+const ENDPOINT_FORMS = 'use a port (3000), tcp://host:port, tcp://[::1]:port or unix:/path/to.sock';
+
+function portFrom(raw: string, uri: string): number {
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
+    throw new EndpointError(`invalid port ${JSON.stringify(raw)} in listen endpoint ${JSON.stringify(uri)}: use a whole number from 0 to 65535`);
+  }
+  return Number(raw);
+}
+
+/**
+ * Parses one listen URI. A bare port, `host:port` or `tcp://` without a host binds `defaultHost`; a
+ * `tcp://` endpoint without a port binds `defaultPort`. A relative `unix:` path is resolved against
+ * the current directory. Throws EndpointError with a one-line message.
+ */
+export function parseEndpoint(uri: string, defaultHost: string, defaultPort: number): Endpoint {
+  const text = uri.trim();
+  if (text === '') throw new EndpointError(`empty listen endpoint: ${ENDPOINT_FORMS}`);
+  if (/^unix:/i.test(text)) {
+    const path = text.slice('unix:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new EndpointError(`listen endpoint ${JSON.stringify(uri)} names no socket file: ${ENDPOINT_FORMS}`);
+    return { kind: 'unix', path: resolve(path) };
+  }
+  if (/^\d+$/.test(text)) return { kind: 'tcp', host: defaultHost, port: portFrom(text, uri) };
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
+  if (scheme && scheme[1]!.toLowerCase() !== 'tcp') {
+    throw new EndpointError(`unsupported listen endpoint ${JSON.stringify(uri)}: ${ENDPOINT_FORMS}`);
+  }
+  const address = scheme ? text.slice(scheme[0].length).replace(/\/$/, '') : text;
+  // [v6]:port, [v6], host:port, host, :port
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]/\s]*))(?::(\d*))?$/i.exec(address);
+  if (!match || (!scheme && match[3] === undefined)) {
+    throw new EndpointError(`cannot read listen endpoint ${JSON.stringify(uri)}: ${ENDPOINT_FORMS}`);
+  }
+  const host = match[1] ?? (match[2] || defaultHost);
+  const port = match[3] === undefined || match[3] === '' ? defaultPort : portFrom(match[3], uri);
+  return { kind: 'tcp', host, port };
+}
+
+/** Hosts that mean "every interface". */
+export const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
+
+/** `http://host:port/` with IPv6 addresses in brackets. */
+export function urlFor(scheme: 'http' | 'https', host: string, port: number): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+/** How an endpoint is named in messages: `localhost:3000`, `[::1]:3000`, `unix:/tmp/site.sock`. */
+export function describeEndpoint(endpoint: Endpoint): string {
+  if (endpoint.kind === 'unix') return `unix:${endpoint.path}`;
+  return `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
+}
