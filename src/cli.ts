@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createHandler } from './handler.js';
@@ -514,7 +515,7 @@ async function main(): Promise<void> {
 
   const logRequest = settings.quiet ? undefined : requestLogger((line) => process.stdout.write(line), palette);
   const respond = logRequest
-    ? (req: Parameters<typeof handler>[0], res: Parameters<typeof handler>[1]) => {
+    ? (req: IncomingMessage, res: ServerResponse) => {
         logRequest(req, res);
         handler(req, res);
       }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { FileHandle } from 'node:fs/promises';
 import { lookup, openForReading, readSmallFile } from './fs-access.js';
 import { createFileCache } from './file-cache.js';
@@ -29,7 +30,10 @@ import type { Entry, HandlerOptions, Representation } from './types.js';
  * missing file, or a method other than GET/HEAD) goes on to `next()` instead of a 404 or 405.
  * `close()` stops the file cache's watches and live reload (a CLI need not call it).
  */
-export type RequestHandler = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void) & {
+export type RequestHandler = {
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  /** node:http2's compatibility API (`http2.createSecureServer({ allowHTTP1: true, … }, handler)`) works too. */
+  (req: Http2ServerRequest, res: Http2ServerResponse, next?: (error?: unknown) => void): void;
   close(): void;
 };
 
@@ -112,12 +116,13 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
     serve(req, res, next).catch((error: unknown) => fail(req, res, error));
   }
+  // HTTP/2's compatibility request and response carry every member the pipeline uses.
   return Object.assign(handle, {
     close: () => {
       cache?.close();
       live?.close();
     },
-  });
+  }) as RequestHandler;
 
   async function serve(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
     await cache?.settle();
