@@ -359,7 +359,8 @@ function requireValues(args: CliArgs): void {
 
 /** The endpoints: every --listen (or the config's `listen`), plus --port/--host when given, else host:port. */
 function endpointsFrom(args: CliArgs, config: { port?: number; host?: string; listen?: string[] }): Endpoint[] {
-  const host = args.host === undefined ? (config.host ?? 'localhost') : args.host === '' ? '0.0.0.0' : args.host;
+  const given = args.host ?? config.host ?? 'localhost';
+  const host = given === '' ? '0.0.0.0' : given; // a bare --host
   const flagPort = args.port === undefined ? undefined : parsePort(args.port, '--port');
   const listen = args.listen ?? config.listen;
   const endpoints: Endpoint[] = [];
