@@ -292,6 +292,8 @@ function listenErrorMessage(error: NodeJS.ErrnoException, endpoint: Endpoint): s
     switch (error.code) {
       case 'EADDRINUSE':
         return `cannot listen on ${where}: another server is answering on that socket`;
+      case 'ENOTSOCK':
+        return `cannot listen on ${where}: the path exists and is not a socket (it is left alone)`;
       case 'EACCES':
       case 'EPERM':
       case 'ENOENT':
@@ -357,15 +359,18 @@ function requireValues(args: CliArgs): void {
   }
 }
 
-/** The endpoints: every --listen (or the config's `listen`), plus --port/--host when given, else host:port. */
-function endpointsFrom(args: CliArgs, config: { port?: number; host?: string; listen?: string[] }): Endpoint[] {
+/**
+ * The endpoints: every --listen (or the config's `listen`, whose relative socket paths are from the
+ * file's directory), plus --port/--host when given, else host:port.
+ */
+function endpointsFrom(args: CliArgs, config: { port?: number; host?: string; listen?: string[]; dir?: string }): Endpoint[] {
   const given = args.host ?? config.host ?? 'localhost';
   const host = given === '' ? '0.0.0.0' : given; // a bare --host
   const flagPort = args.port === undefined ? undefined : parsePort(args.port, '--port');
-  const listen = args.listen ?? config.listen;
+  const [listen, base] = args.listen ? [args.listen, process.cwd()] : [config.listen, config.dir];
   const endpoints: Endpoint[] = [];
   try {
-    for (const uri of listen ?? []) endpoints.push(parseEndpoint(uri, host, DEFAULT_PORT));
+    for (const uri of listen ?? []) endpoints.push(parseEndpoint(uri, host, DEFAULT_PORT, base));
   } catch (error) {
     if (error instanceof EndpointError) fatal(error.message);
     throw error;
@@ -412,7 +417,7 @@ function settingsFrom(args: CliArgs): Settings {
     watchIgnore: [...(fileOptions.watchIgnore ?? []), ...(args.watchIgnore ?? [])],
   };
   return {
-    endpoints: endpointsFrom(args, { port, host, listen }),
+    endpoints: endpointsFrom(args, { port, host, listen, dir: loaded.path && dirname(loaded.path) }),
     strictPort: given(args.strictPort, strictPort) ?? false,
     quiet: given(args.quiet, quiet) ?? false,
     open: args.open === undefined ? undefined : `/${args.open.replace(/^\/+/, '')}`,

@@ -77,7 +77,7 @@ function isDestination(value: unknown, key: string): string {
   return text;
 }
 
-/** A listen endpoint (`3000`, `tcp://host:port`, `unix:/path`), checked as `--listen` checks it. */
+/** A listen endpoint (`"3000"`, `"tcp://host:port"`, `"unix:/path"`), checked as `--listen` checks it. */
 const isEndpoint = (value: unknown, key: string): string => {
   const text = isString(value, key) as string;
   try {
@@ -148,7 +148,7 @@ const isAuth: Check = (value, key) => {
 const SCHEMA: Record<string, Check> = {
   port: isPort,
   host: isString,
-  listen: (value, key) => isArrayOf(isEndpoint)(typeof value === 'string' ? [value] : value, key),
+  listen: (value, key) => isArrayOf(isEndpoint)(typeof value === 'string' || typeof value === 'number' ? [String(value)] : value, key),
   strictPort: isBoolean,
   quiet: isBoolean,
   workers: (value, key) =>

@@ -16,18 +16,26 @@ function portFrom(raw: string, uri: string): number {
   return Number(raw);
 }
 
+/** The longest socket path the kernel keeps (sun_path less its NUL); a longer one is cut short silently. */
+const MAX_SOCKET_PATH = process.platform === 'linux' ? 107 : 103;
+
 /**
  * Parses one listen URI. A bare port, `host:port` or `tcp://` without a host binds `defaultHost`; a
  * `tcp://` endpoint without a port binds `defaultPort`. A relative `unix:` path is resolved against
- * the current directory. Throws EndpointError with a one-line message.
+ * `base` (the current directory, or a config file's directory). Throws EndpointError with a
+ * one-line message.
  */
-export function parseEndpoint(uri: string, defaultHost: string, defaultPort: number): Endpoint {
+export function parseEndpoint(uri: string, defaultHost: string, defaultPort: number, base = process.cwd()): Endpoint {
   const text = uri.trim();
   if (text === '') throw new EndpointError(`empty listen endpoint: ${ENDPOINT_FORMS}`);
   if (/^unix:/i.test(text)) {
     const path = text.slice('unix:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') throw new EndpointError(`listen endpoint ${JSON.stringify(uri)} names no socket file: ${ENDPOINT_FORMS}`);
-    return { kind: 'unix', path: resolve(path) };
+    const absolute = resolve(base, path);
+    if (Buffer.byteLength(absolute) > MAX_SOCKET_PATH) {
+      throw new EndpointError(`socket path ${absolute} is too long: Unix sockets allow ${MAX_SOCKET_PATH} bytes, it has ${Buffer.byteLength(absolute)}`);
+    }
+    return { kind: 'unix', path: absolute };
   }
   if (/^\d+$/.test(text)) return { kind: 'tcp', host: defaultHost, port: portFrom(text, uri) };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);

@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import { connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import type { SecureContextOptions } from 'node:tls';
 import type { Endpoint } from './endpoints.js';
 import { sendPage } from './pages.js';
@@ -132,15 +132,24 @@ function socketAnswers(path: string): Promise<boolean> {
   });
 }
 
+/** The path is taken by something that is not a socket: never removed. */
+export class NotASocketError extends Error {
+  readonly code = 'ENOTSOCK';
+}
+
 /**
  * Binds a Unix domain socket. A socket file left behind by a process that died (nothing answers
- * on it) is removed and the bind retried once; one that answers stays EADDRINUSE.
+ * on it) is removed and the bind retried once; one that answers stays EADDRINUSE. Only a socket
+ * is ever removed: a regular file, FIFO or directory at the path is an error.
  */
 async function listenUnix(server: NetServer, path: string): Promise<void> {
   try {
     await listenOnce(server, (s) => s.listen(path));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || (await socketAnswers(path))) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const isSocket = await lstat(path).then((stats) => stats.isSocket(), () => false);
+    if (!isSocket) throw new NotASocketError(`${path} exists and is not a socket`);
+    if (await socketAnswers(path)) throw error;
     await unlink(path);
     await listenOnce(server, (s) => s.listen(path));
   }
