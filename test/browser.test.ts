@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { delay, startCli, stopAll, type CliProcess } from './cli-helpers.js';
+import { makeCertificates, type Certificates } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Every wait on the browser: a reload or a stylesheet swap takes well under a second. */
@@ -28,9 +29,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('live reload in a head
   /** Browser-side errors and console output, shown when a wait times out. */
   let log: string[];
   let count = 0;
+  let certificates: Certificates | undefined;
 
   beforeAll(async () => {
     base = await mkdtemp(join(tmpdir(), 'tiny-serve-browser-'));
+    certificates = makeCertificates();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -51,6 +54,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('live reload in a head
     await stopAll();
     await browser?.close();
     if (base) await rm(base, { recursive: true, force: true });
+    certificates?.cleanup();
   });
 
   beforeEach(async () => {
@@ -60,7 +64,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('live reload in a head
     await writeFile(join(site, 'index.html'), html('first'));
     await writeFile(join(site, 'style.css'), RED);
     log = [];
-    context = await browser.newContext();
+    // The self-signed certificate of the HTTPS test is trusted for this context only.
+    context = await browser.newContext({ ignoreHTTPSErrors: true });
     page = await context.newPage();
     page.on('pageerror', (error) => log.push(`pageerror: ${error.message}`));
     page.on('console', (message) => log.push(`console.${message.type()}: ${message.text()}`));
@@ -108,6 +113,19 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('live reload in a head
   it('reloads the page when the HTML changes', async () => {
     const cli = serve();
     await open(await cli.port());
+
+    await writeFile(join(site, 'index.html'), html('second'));
+
+    await waitInPage(titleIs('second'));
+    expect(await title()).toBe('second');
+  });
+
+  it('reloads the page over HTTPS with HTTP/2', async () => {
+    const cli = serve(['-p', '0', '--ssl-cert', certificates!.cert, '--ssl-key', certificates!.key]);
+    await page.goto(`https://127.0.0.1:${await cli.port()}/`, { timeout: WAIT_MS });
+    expect(await page.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol")).toBe('h2');
+    expect(await title()).toBe('first');
+    await connected();
 
     await writeFile(join(site, 'index.html'), html('second'));
 
