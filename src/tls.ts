@@ -76,16 +76,25 @@ export async function loadTls({ cert, key, pass }: TlsFiles): Promise<TlsMateria
   }
   if (key === undefined) throw new TlsError(`--ssl-cert ${cert} is a PEM certificate: give its private key with --ssl-key`);
   const keyBytes = await readBytes(key, '--ssl-key');
-  if (!isPem(keyBytes)) throw new TlsError(`--ssl-key ${key} is not a PEM private key (no "${PEM_MARK}… PRIVATE KEY-----" line)`);
+  const keyText = keyBytes.toString('latin1');
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyText)) {
+    throw new TlsError(
+      keyText.includes('-----BEGIN CERTIFICATE-----')
+        ? `--ssl-key ${key} holds a certificate, not a private key`
+        : `--ssl-key ${key} is not a PEM private key (no "${PEM_MARK}… PRIVATE KEY-----" line)`,
+    );
+  }
+  // Decided from the PEM itself: a wrong passphrase now and then "decrypts" into garbage that OpenSSL
+  // reports as an unsupported key rather than a bad decrypt, so its message cannot tell.
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(keyText);
+  if (encrypted && pass === undefined) throw new TlsError(`--ssl-key ${key} is encrypted: give a file holding its passphrase with --ssl-pass`);
   const options: SecureContextOptions = { cert: certBytes, key: keyBytes, passphrase };
   try {
     createSecureContext(options);
   } catch (error) {
     const why = reason(error);
-    if (/bad decrypt|bad password|interrupted or cancelled|maybe wrong password/i.test(why)) {
-      throw new TlsError(pass === undefined ? `--ssl-key ${key} is encrypted: give a file holding its passphrase with --ssl-pass` : `--ssl-pass ${pass} does not decrypt --ssl-key ${key}`);
-    }
     if (/key values mismatch/i.test(why)) throw new TlsError(`--ssl-key ${key} does not belong to the certificate in --ssl-cert ${cert}`);
+    if (encrypted) throw new TlsError(`--ssl-pass ${pass} does not decrypt --ssl-key ${key}`);
     throw new TlsError(`--ssl-key ${key} is not a usable private key (${why})`);
   }
   return { options, validTo };
