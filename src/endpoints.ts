@@ -56,13 +56,15 @@ export function parseEndpoint(uri: string, defaultHost: string, defaultPort: num
 /** Hosts that mean "every interface". */
 export const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
 
+/** `host:port`, with an IPv6 address in brackets. */
+const hostPort = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 /** `http://host:port/` with IPv6 addresses in brackets. */
 export function urlFor(scheme: 'http' | 'https', host: string, port: number): string {
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  return `${scheme}://${hostPort(host, port)}/`;
 }
 
 /** How an endpoint is named in messages: `localhost:3000`, `[::1]:3000`, `unix:/tmp/site.sock`. */
 export function describeEndpoint(endpoint: Endpoint): string {
-  if (endpoint.kind === 'unix') return `unix:${endpoint.path}`;
-  return `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
+  return endpoint.kind === 'unix' ? `unix:${endpoint.path}` : hostPort(endpoint.host, endpoint.port);
 }
