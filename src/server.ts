@@ -1,8 +1,9 @@
 // Listening and stopping: node:http, node:https or node:http2 servers with deliberate limits, port
 // fallback, Unix sockets, and a graceful close for each kind.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
+import type { Server as HttpsServer } from 'node:https';
+import type { Http2SecureServer, Http2Session } from 'node:http2';
+import { createRequire } from 'node:module';
 import { connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { lstat, unlink } from 'node:fs/promises';
 import type { SecureContextOptions } from 'node:tls';
@@ -38,6 +39,11 @@ export interface ServerTls {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+// node:http2 and node:https (with node:tls) take ~15 ms to load: only an HTTPS server pays for them.
+const load = createRequire(import.meta.url);
+const http2 = (): typeof import('node:http2') => load('node:http2');
+const https = (): typeof import('node:https') => load('node:https');
+
 /**
  * Creates the server for `handler`. With TLS and `http2`, one port speaks HTTP/2 to clients that
  * offer it by ALPN and HTTP/1.1 to the rest. The handler is written against node:http's request
@@ -49,9 +55,9 @@ export function createServer(handler: Handler, tls: ServerTls | undefined): AnyS
 export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
   const { socketTimeout, handshakeTimeout, maxHeaderSize, ...timeouts } = SERVER_LIMITS;
   if (tls?.http2) {
-    const server = createSecureServer(
+    const server = http2().createSecureServer(
       { ...tls.options, allowHTTP1: true, handshakeTimeout, settings: { maxHeaderListSize: maxHeaderSize } },
-      requireHost(handler) as unknown as Parameters<typeof createSecureServer>[1],
+      requireHost(handler) as unknown as Parameters<typeof import('node:http2').createSecureServer>[1],
     );
     server.setTimeout(socketTimeout);
     trackHttp2Connections(server);
@@ -59,7 +65,7 @@ export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
   }
   // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400.
   const httpOptions = { ...timeouts, maxHeaderSize, requireHostHeader: true };
-  const server = tls ? createHttpsServer({ ...tls.options, ...httpOptions, handshakeTimeout }, handler) : createHttpServer(httpOptions, handler);
+  const server = tls ? https().createServer({ ...tls.options, ...httpOptions, handshakeTimeout }, handler) : createHttpServer(httpOptions, handler);
   server.setTimeout(socketTimeout);
   return server;
 }

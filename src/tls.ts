@@ -2,7 +2,12 @@
 // startup and checking it, so a bad file is one line naming it, never a stack trace at the first request.
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
-import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { createRequire } from 'node:module';
+import type { SecureContextOptions } from 'node:tls';
+
+// Loaded on first use, so a plain HTTP server never loads node:tls.
+const createSecureContext = (options: SecureContextOptions): unknown =>
+  (createRequire(import.meta.url)('node:tls') as typeof import('node:tls')).createSecureContext(options);
 
 /** Paths of the TLS files, as given on the command line, in a config file or to `serve()`. */
 export interface TlsFiles {
