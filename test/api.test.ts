@@ -2,7 +2,10 @@
 // so the built dist/index.js and its dist/types declarations), never through src/.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { connect as connectHttp2, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -16,7 +19,7 @@ import {
   type ServeHandle,
   type ServeOptions,
 } from 'tiny-serve';
-import { SITE, collect, type RawResponse } from './helpers.js';
+import { SITE, collect, makeCertificates, type RawResponse } from './helpers.js';
 import { occupyPort } from './cli-helpers.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -187,6 +190,34 @@ describe('serve()', () => {
     await expect(serve({ root: SITE, port: 70000 })).rejects.toThrow('`port` must be a whole number from 0 to 65535');
     await expect(serve({ root: SITE, cache: -1 })).rejects.toThrow('`cache` must be a whole number of seconds');
   });
+
+  it('serves HTTPS with HTTP/2 on every listen endpoint, with urls and servers for each', async () => {
+    const certificates = makeCertificates();
+    cleanups.push(() => certificates.cleanup());
+    const socket = join(certificates.dir, 'site.sock');
+    const site = await started({ root: SITE, listen: ['tcp://127.0.0.1:0', `unix:${socket}`], sslCert: certificates.cert, sslKey: certificates.key });
+
+    expect(site.urls).toEqual([`https://127.0.0.1:${site.port}/`, `unix:${socket}`]);
+    expect(site.url).toBe(site.urls[0]);
+    expect(site.servers).toHaveLength(2);
+    expect(site.server.constructor.name).toBe('Http2SecureServer');
+    const session = connectHttp2(site.url, { ca: readFileSync(certificates.cert) });
+    cleanups.push(() => void session.close());
+    const stream = session.request({ ':path': '/hello.txt' });
+    const [headers, body] = await Promise.all([
+      once(stream, 'response').then(([received]) => received as Record<string, unknown>),
+      text(stream),
+    ]);
+    expect(headers[':status']).toBe(200);
+    expect(body).toBe('hello, world\n');
+    expect(session.alpnProtocol).toBe('h2');
+  });
+
+  it('rejects a bad certificate with the one-line reason', async () => {
+    const missing = join(SITE, 'no-such-cert.pem');
+    await expect(serve({ root: SITE, sslCert: missing })).rejects.toThrow(`cannot read --ssl-cert ${missing}: no such file`);
+    await expect(serve({ root: SITE, sslKey: 'key.pem' })).rejects.toThrow('`sslKey` and `sslPass` need `sslCert`');
+  });
 });
 
 describe('the package entry', () => {
@@ -219,6 +250,11 @@ describe('the package entry', () => {
     expectTypeOf<HandlerOptions['redirects']>().toEqualTypeOf<Redirect[] | undefined>();
     expectTypeOf<ServeOptions['port']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<ServeOptions['strictPort']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<ServeOptions['listen']>().toEqualTypeOf<string | string[] | undefined>();
+    expectTypeOf<ServeOptions['http2']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<ServeHandle['urls']>().toEqualTypeOf<string[]>();
+    // The handler also fits node:http2's compatibility API.
+    expectTypeOf(createHandler).returns.toExtend<(req: Http2ServerRequest, res: Http2ServerResponse) => void>();
     // @ts-expect-error `root` is required
     const noRoot: ServeOptions = { port: 0 };
     // @ts-expect-error unknown options are type errors
