@@ -16,9 +16,19 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export class HeaderError extends Error {}
 
+/**
+ * Headers that frame the message or belong to one connection: set (or removed) by hand they would
+ * corrupt HTTP/1.1 responses (Content-Length beside Transfer-Encoding) and make node:http2 refuse
+ * every response (RFC 9113 §8.2.2 forbids connection-specific fields).
+ */
+const SERVER_MANAGED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'content-length']);
+
 /** Checks a header name and value the way setHeader would, but at startup, with a clear message. */
 export function validateHeader(key: string, value: string | null): void {
   if (!TOKEN.test(key)) throw new HeaderError(`invalid header name ${JSON.stringify(key)}`);
+  if (SERVER_MANAGED.has(key.toLowerCase())) {
+    throw new HeaderError(`header ${key} cannot be set or removed: the server manages it (message framing and connections)`);
+  }
   if (value !== null && !FIELD_VALUE.test(value)) {
     throw new HeaderError(`invalid value for header ${key}: it contains a line break or control character`);
   }

@@ -186,6 +186,7 @@ describe('validateConfig: rejected configs name the key', () => {
     ],
     ['header value with LF', { headers: [{ source: '**', headers: [{ key: 'X-A', value: 'a\nb' }] }] }, 'headers[0].headers[0]'],
     ['header name with a space', { headers: [{ source: '**', headers: [{ key: 'X A', value: 'a' }] }] }, 'headers[0].headers[0]'],
+    ['a connection header', { headers: [{ source: '**', headers: [{ key: 'Connection', value: 'close' }] }] }, 'headers[0].headers[0]'],
     ['header value as a number', { headers: [{ source: '**', headers: [{ key: 'X-A', value: 1 }] }] }, 'headers[0].headers[0].value'],
     ['header rule with a bad pattern', { headers: [{ source: '/@(x)', headers: [] }] }, 'headers[0].source'],
     ['header rule with an unknown key', { headers: [{ source: '**', headers: [], when: 'always' }] }, 'headers[0].when'],

@@ -226,8 +226,24 @@ describe('header: invalid values are refused at startup', () => {
     ['a CR LF in the value', 'X: a\r\nInjected: 1', /line break/],
     ['a bare LF in the value', 'X: a\nInjected: 1', /line break/],
     ['an empty name', ': x', /Name: value/],
+    // Framing and connection-specific headers: they would corrupt HTTP/1.1 and break every HTTP/2 response.
+    ['Connection', 'Connection: close', /Connection cannot be set or removed: the server manages it/],
+    ['Keep-Alive', 'keep-alive: timeout=5', /keep-alive cannot be set/],
+    ['Transfer-Encoding', 'Transfer-Encoding: chunked', /Transfer-Encoding cannot be set/],
+    ['Upgrade', 'Upgrade: h2c', /Upgrade cannot be set/],
+    ['Content-Length', 'Content-Length: 0', /Content-Length cannot be set/],
   ])('createHandler throws for %s', (_name, line, message) => {
     expect(() => createHandler({ root: SITE, header: [line] })).toThrow(message);
+  });
+});
+
+describe('headers: rules for server-managed headers are refused', () => {
+  it.each([
+    ['setting Connection', { key: 'Connection', value: 'close' }],
+    ['removing Content-Length', { key: 'content-length', value: null }],
+    ['setting Transfer-Encoding', { key: 'Transfer-Encoding', value: 'chunked' }],
+  ])('createHandler throws for %s', (_name, header) => {
+    expect(() => createHandler({ root: SITE, headers: [{ source: '**', headers: [header] }] })).toThrow(/cannot be set or removed: the server manages it/);
   });
 });
 
