@@ -73,6 +73,9 @@ export function parseRange(header: string | undefined, size: number): RangeReque
   for (const text of texts) {
     const spec = parseSpec(text);
     if (!spec) return WHOLE;
+    // A non-zero suffix of an empty representation is satisfiable (§14.1.2) yet has no byte a 206
+    // could carry: the whole (empty) representation is the answer, never a 416.
+    if (size === 0 && spec.kind === 'suffix' && spec.length > 0) return WHOLE;
     const range = clamp(spec, size);
     if (range) satisfiable.push(range);
   }
