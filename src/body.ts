@@ -31,6 +31,15 @@ class ExactLength extends Transform {
   }
 }
 
+/**
+ * True when the client is gone before the body starts. node:http2's compatibility response has no
+ * `destroyed`: its stream tells (reset or closed), and a pipeline into it would then never finish.
+ */
+export function clientGone(res: ServerResponse): boolean {
+  const stream = (res as { stream?: { destroyed: boolean; closed: boolean } }).stream;
+  return res.destroyed || stream?.destroyed === true || stream?.closed === true;
+}
+
 // On failure pipeline has already destroyed every stream: the file stream (closing the handle) and
 // the response (closing the connection, so a short body is never taken for a complete one). A client
 // that went away is not an error worth reporting.

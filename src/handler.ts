@@ -22,7 +22,7 @@ import { acceptMethod, pageAnswer, sendAnswer, sendPage, sendRedirect, type Answ
 import { ifRangeAllows, multipartFraming, parseRange, type ByteRange } from './range.js';
 import { selectRepresentation, type SelectionPolicy } from './representation.js';
 import { makeRoot, parseTarget } from './resolve.js';
-import { streamCompressed, streamFile, streamMultipart } from './body.js';
+import { clientGone, streamCompressed, streamFile, streamMultipart } from './body.js';
 import type { Entry, HandlerOptions, Representation } from './types.js';
 
 /**
@@ -270,12 +270,18 @@ export function createHandler(options: HandlerOptions): RequestHandler {
       return undefined;
     }
     const handle = await openForReading(file.realPath);
-    if (res.destroyed) {
+    if (clientGone(res)) {
       await handle.close();
       return undefined;
     }
-    res.writeHead(plan.status, plan.headers);
-    plan.send(handle);
+    try {
+      res.writeHead(plan.status, plan.headers);
+      plan.send(handle);
+    } catch (error) {
+      // Until a stream owns the handle, closing it is this function's job.
+      await handle.close().catch(() => {});
+      throw error;
+    }
     return undefined;
   }
 

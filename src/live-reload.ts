@@ -2,6 +2,7 @@
 // over Server-Sent Events from one reserved path, and the small client script injected into HTML.
 import { watch, type FSWatcher } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientGone } from './body.js';
 import { sep } from 'node:path';
 import { compilePattern, type PathPattern } from './patterns.js';
 
@@ -199,6 +200,8 @@ export function createLiveReload(root: string, ignore: string[] = []): LiveReloa
         res.end();
         return true;
       }
+      // A stream reset before this point has already emitted 'close' (HTTP/2): never keep it.
+      if (clientGone(res)) return true;
       // retry: how soon the browser reconnects after the server goes away.
       res.write('retry: 1000\n\n');
       clients.add(res);

@@ -50,13 +50,20 @@ function countBodyBytes(res: ServerResponse): () => number {
     else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
   };
   const { write, end } = res;
+  // node:http2's compatibility end(chunk) hands the chunk to write(): counted once, in end.
+  let ending = false;
   res.write = function countedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    count(chunk, rest[0]);
+    if (!ending) count(chunk, rest[0]);
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
   } as typeof res.write;
   res.end = function countedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
     if (typeof chunk !== 'function') count(chunk, rest[0]);
-    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+    ending = true;
+    try {
+      return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+    } finally {
+      ending = false;
+    }
   } as typeof res.end;
   return () => bytes;
 }

@@ -21,7 +21,7 @@ export class HeaderError extends Error {}
  * corrupt HTTP/1.1 responses (Content-Length beside Transfer-Encoding) and make node:http2 refuse
  * every response (RFC 9113 §8.2.2 forbids connection-specific fields).
  */
-const SERVER_MANAGED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'content-length']);
+const SERVER_MANAGED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'http2-settings', 'content-length']);
 
 /** Checks a header name and value the way setHeader would, but at startup, with a clear message. */
 export function validateHeader(key: string, value: string | null): void {

@@ -28,6 +28,9 @@ export const SERVER_LIMITS = {
   handshakeTimeout: 10_000,
 } as const;
 
+/** Streams one HTTP/2 connection may have open at once (advertised in SETTINGS, enforced by node:http2). */
+export const HTTP2_MAX_STREAMS = 128;
+
 /** Any server tiny-serve runs: plain HTTP/1.1, HTTPS (HTTP/1.1 only), or HTTP/2 with HTTP/1.1 fallback. */
 export type AnyServer = Server | HttpsServer | Http2SecureServer;
 
@@ -56,8 +59,14 @@ export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
   const { socketTimeout, handshakeTimeout, maxHeaderSize, ...timeouts } = SERVER_LIMITS;
   if (tls?.http2) {
     const server = http2().createSecureServer(
-      { ...tls.options, allowHTTP1: true, handshakeTimeout, settings: { maxHeaderListSize: maxHeaderSize } },
-      requireHost(handler) as unknown as Parameters<typeof import('node:http2').createSecureServer>[1],
+      {
+        ...tls.options,
+        allowHTTP1: true,
+        handshakeTimeout,
+        // nginx's 128: one connection can no longer hold a file open per stream by the thousand.
+        settings: { maxHeaderListSize: maxHeaderSize, maxConcurrentStreams: HTTP2_MAX_STREAMS },
+      },
+      checkRequestHead(handler) as unknown as Parameters<typeof import('node:http2').createSecureServer>[1],
     );
     server.setTimeout(socketTimeout);
     trackHttp2Connections(server);
@@ -70,14 +79,26 @@ export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
   return server;
 }
 
+/** HPACK's size of a header list (RFC 9113 §6.5.2): names and values plus 32 octets per field. */
+function headerListSize(rawHeaders: string[]): number {
+  let size = 0;
+  for (const text of rawHeaders) size += text.length;
+  return size + 16 * rawHeaders.length;
+}
+
 /**
- * node:http's HTTP/1.1 fallback inside an HTTP/2 server skips `requireHostHeader`: an HTTP/1.1
- * request without Host gets the same 400 here as on a plain server (RFC 9112 §3.2).
+ * The request-head checks node:http makes on a plain server, which an HTTP/2 server skips: its
+ * HTTP/1.1 fallback ignores `requireHostHeader` (an HTTP/1.1 request without Host → 400, RFC 9112
+ * §3.2), and node:http2 only advertises `maxHeaderListSize` (enforcing its own 64 KiB), so a
+ * larger HTTP/2 header list gets the same 431 here as on HTTP/1.1.
  */
-function requireHost(handler: Handler): Handler {
+function checkRequestHead(handler: Handler): Handler {
   return (req, res) => {
     if (req.httpVersion === '1.1' && req.headers.host === undefined) {
       return sendPage(req, res, 400, { Connection: 'close' });
+    }
+    if (req.httpVersionMajor === 2 && headerListSize(req.rawHeaders) > SERVER_LIMITS.maxHeaderSize) {
+      return sendPage(req, res, 431);
     }
     handler(req, res);
   };

@@ -231,6 +231,7 @@ describe('header: invalid values are refused at startup', () => {
     ['Keep-Alive', 'keep-alive: timeout=5', /keep-alive cannot be set/],
     ['Transfer-Encoding', 'Transfer-Encoding: chunked', /Transfer-Encoding cannot be set/],
     ['Upgrade', 'Upgrade: h2c', /Upgrade cannot be set/],
+    ['HTTP2-Settings', 'HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA', /HTTP2-Settings cannot be set/],
     ['Content-Length', 'Content-Length: 0', /Content-Length cannot be set/],
   ])('createHandler throws for %s', (_name, line, message) => {
     expect(() => createHandler({ root: SITE, header: [line] })).toThrow(message);

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { serve, type ServeHandle, type ServeOptions } from '../src/serve.js';
-import { SERVER_LIMITS } from '../src/server.js';
+import { HTTP2_MAX_STREAMS, SERVER_LIMITS } from '../src/server.js';
 import { EVENTS_PATH } from '../src/live-reload.js';
 import { SITE, collect, copySite, decoded, makeCertificates, openDescriptorsOf, waitFor, type Certificates, type RawResponse } from './helpers.js';
-import { linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
+import { delay, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
 
 const MiB = 1024 * 1024;
 const HOST = '127.0.0.1';
@@ -250,6 +250,49 @@ describe('HTTP/2 downloads', () => {
   });
 });
 
+describe('HTTP/2 streams reset at once', () => {
+  it('never leave the file open when the reset comes before the file is', async () => {
+    const root = siteCopy();
+    const big = join(root, 'big.bin');
+    writeFileSync(big, Buffer.alloc(2 * MiB, 5));
+    const handle = await serveTls({ root });
+    const session = await openSession(handle.url);
+
+    const closed = Array.from({ length: 50 }, () => {
+      const stream = session.request({ ':path': '/big.bin' });
+      stream.on('error', () => {});
+      stream.close(http2Constants.NGHTTP2_CANCEL);
+      return new Promise((done) => stream.once('close', done));
+    });
+    await Promise.all(closed);
+    // Opening the file takes a moment: give every request time to reach that point.
+    await delay(500);
+
+    expect(openDescriptorsOf(big)).toBe(0);
+    expect((await h2Get(session, { path: '/hello.txt' })).status).toBe(200);
+  });
+});
+
+describe('HTTP/2 limits', () => {
+  it('answers 431 to a header list over 16 KiB, as HTTP/1.1 does', async () => {
+    const handle = await serveTls();
+    const session = await openSession(handle.url);
+    const big = { 'x-big': 'a'.repeat(SERVER_LIMITS.maxHeaderSize) };
+
+    expect((await h2Get(session, { path: '/hello.txt', headers: big })).status).toBe(431);
+    expect((await h1Get(handle.port, { path: '/hello.txt', headers: big })).status).toBe(431);
+    expect((await h2Get(session, { path: '/hello.txt', headers: { 'x-small': 'a'.repeat(1000) } })).status).toBe(200);
+  });
+
+  it(`allows ${HTTP2_MAX_STREAMS} concurrent streams per connection`, async () => {
+    const handle = await serveTls();
+    const session = await openSession(handle.url);
+    await h2Get(session, { path: '/hello.txt' }); // the server's SETTINGS have arrived
+
+    expect(session.remoteSettings.maxConcurrentStreams).toBe(HTTP2_MAX_STREAMS);
+  });
+});
+
 describe('graceful close', () => {
   it('closes an idle HTTP/2 session and an idle HTTP/1.1 keep-alive connection at once', async () => {
     const handle = await serveTls();
@@ -351,6 +394,17 @@ describe('CLI', () => {
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe('hello, world\n');
     expect(cli.stderr).toBe('');
+  });
+
+  it('logs each HTTP/2 response once, with the body bytes sent', async () => {
+    const cli = startCli([SITE, '--ssl-cert', certs.cert, '--ssl-key', certs.key, '-p', '0', '-H', HOST]);
+    const session = await openSession(`https://${HOST}:${await cli.port()}/`);
+    const found = await h2Get(session, { path: '/hello.txt' });
+    const missing = await h2Get(session, { path: '/missing' });
+
+    await cli.waitForOutput(/GET \/missing 404/);
+    expect(cli.stdout).toMatch(new RegExp(`GET /hello.txt 200 ${found.body.length} B`));
+    expect(cli.stdout).toMatch(new RegExp(`GET /missing 404 ${missing.body.length} B`));
   });
 
   it('--no-http2 serves HTTP/1.1 only and says so', async () => {
