@@ -19,6 +19,12 @@ export interface PrimaryOptions {
 }
 
 /**
+ * Restart back-off: a worker that dies within `stableMs` of its start is replaced after `firstMs`,
+ * then twice as long each time it happens again, up to `maxMs`; one that ran longer is replaced at once.
+ */
+export const RESTART = { firstMs: 100, maxMs: 10_000, stableMs: 60_000 } as const;
+
+/**
  * Runs the primary: forks the first worker, then the others on the port it bound. Exits with the
  * first worker's exit code if it never listens (it has printed its one-line error already).
  */
@@ -27,14 +33,20 @@ export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions)
    * (the cluster shares one handle per requested address and port, so they must ask the same). */
   let ports: number[] | undefined;
   let stopping = false;
+  /** How long the next restart waits: workers that keep dying young are restarted ever more slowly. */
+  let restartDelay = 0;
 
   const fork = (): Worker => {
     const worker = cluster.fork(ports === undefined ? {} : { [PORT_VARIABLE]: ports.join(',') });
+    const started = Date.now();
     worker.on('exit', (code) => {
       if (stopping) return;
       if (ports === undefined) process.exit(code ?? 1);
-      log(`worker ${worker.process.pid} exited (${code}); starting another`);
-      fork();
+      restartDelay = Date.now() - started >= RESTART.stableMs ? 0 : Math.min(Math.max(restartDelay * 2, RESTART.firstMs), RESTART.maxMs);
+      log(`worker ${worker.process.pid} exited (${code}); starting another${restartDelay > 0 ? ` in ${restartDelay / 1000} s` : ''}`);
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, restartDelay);
     });
     return worker;
   };

@@ -69,6 +69,29 @@ describe('--workers', () => {
     expect((await httpGet('127.0.0.1', port, '/hello.txt')).status).toBe(200);
   });
 
+  it('restarts a worker that keeps dying young ever more slowly', { timeout: 15_000 }, async () => {
+    const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--workers', '2', '--quiet']);
+    const port = await cli.port();
+    expect(await waitFor(() => childrenOf(cli.child.pid!).length === 2, 5000)).toBe(true);
+    const gaps: number[] = [];
+    for (let round = 0; round < 4; round += 1) {
+      const before = childrenOf(cli.child.pid!);
+      process.kill(before[before.length - 1]!, 'SIGKILL');
+      const killed = Date.now();
+      expect(await waitFor(() => {
+        const now = childrenOf(cli.child.pid!);
+        return now.length === 2 && now.some((pid) => !before.includes(pid));
+      }, 5000)).toBe(true);
+      gaps.push(Date.now() - killed);
+    }
+
+    // 0.1 s, 0.2 s, 0.4 s, 0.8 s: each wait doubles, and the server answers throughout.
+    expect(gaps[3]!).toBeGreaterThanOrEqual(800);
+    expect(gaps[3]! - gaps[0]!).toBeGreaterThanOrEqual(500);
+    expect(cli.stdout).toMatch(/starting another in 0\.8 s/);
+    expect((await httpGet('127.0.0.1', port, '/hello.txt')).status).toBe(200);
+  });
+
   it.each([['0'], ['abc'], ['-2']])('--workers %s exits 1 with one line', async (value) => {
     const result = await runCli([SITE, '-p', '0', '--workers', value]);
     expect(result.code).toBe(1);
