@@ -314,6 +314,10 @@ function listenErrorMessage(error: NodeJS.ErrnoException, endpoint: Endpoint): s
       return `no permission to listen on port ${port}${port < 1024 ? ' (ports below 1024 need privileges; try --port 3000)' : ''}`;
     case 'EADDRNOTAVAIL':
       return `cannot listen on ${host}: that address is not on this machine`;
+    case 'EINVAL':
+      return /^fe[89ab][0-9a-f]:/i.test(host) && !host.includes('%')
+        ? `cannot listen on ${where}: a link-local IPv6 address needs its interface, as in tcp://[${host}%eth0]:${port}`
+        : `cannot listen on ${where}: invalid address`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `cannot listen on ${host}: unknown host`;

@@ -43,8 +43,8 @@ export function parseEndpoint(uri: string, defaultHost: string, defaultPort: num
     throw new EndpointError(`unsupported listen endpoint ${JSON.stringify(uri)}: ${ENDPOINT_FORMS}`);
   }
   const address = scheme ? text.slice(scheme[0].length).replace(/\/$/, '') : text;
-  // [v6]:port, [v6], host:port, host, :port
-  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]/\s]*))(?::(\d*))?$/i.exec(address);
+  // [v6]:port, [v6%zone]:port (a link-local address names its interface), [v6], host:port, host, :port
+  const match = /^(?:\[([0-9a-f:.]+(?:%[\w.-]+)?)\]|([^:[\]/\s]*))(?::(\d*))?$/i.exec(address);
   if (!match || (!scheme && match[3] === undefined)) {
     throw new EndpointError(`cannot read listen endpoint ${JSON.stringify(uri)}: ${ENDPOINT_FORMS}`);
   }
@@ -59,9 +59,9 @@ export const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
 /** `host:port`, with an IPv6 address in brackets. */
 const hostPort = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-/** `http://host:port/` with IPv6 addresses in brackets. */
+/** `http://host:port/` with IPv6 addresses in brackets, a zone's `%` written `%25` (RFC 6874). */
 export function urlFor(scheme: 'http' | 'https', host: string, port: number): string {
-  return `${scheme}://${hostPort(host, port)}/`;
+  return `${scheme}://${hostPort(host.replace('%', '%25'), port)}/`;
 }
 
 /** How an endpoint is named in messages: `localhost:3000`, `[::1]:3000`, `unix:/tmp/site.sock`. */

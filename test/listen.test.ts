@@ -151,6 +151,7 @@ describe('parseEndpoint', () => {
     ['tcp://127.0.0.1:8080/', tcp('127.0.0.1', 8080)],
     ['tcp://[::1]:8080', tcp('::1', 8080)],
     ['tcp://[::]:0', tcp('::', 0)],
+    ['tcp://[fe80::1%eth0]:8080', tcp('fe80::1%eth0', 8080)],
     ['tcp://[::1]', tcp('::1', DEFAULT_PORT)],
     ['tcp://example.test', tcp('example.test', DEFAULT_PORT)],
     ['tcp://:8080', tcp(DEFAULT_HOST, 8080)],
@@ -212,6 +213,7 @@ describe('parseEndpoint', () => {
     ['http', '127.0.0.1', 8080, 'http://127.0.0.1:8080/'],
     ['http', '::1', 8080, 'http://[::1]:8080/'],
     ['https', 'localhost', 443, 'https://localhost:443/'],
+    ['http', 'fe80::1%eth0', 8080, 'http://[fe80::1%25eth0]:8080/'],
   ])('urlFor(%s, %s, %d) is %s', (scheme, host, port, url) => {
     expect(urlFor(scheme, host, port)).toBe(url);
   });
@@ -490,6 +492,11 @@ describe('bad input: exit 1 with one tiny-serve: line', () => {
     const line = expectOneLine(await runCli([SITE, '-l', `unix:${path}`]));
     expect(line).toMatch(/^tiny-serve: socket path \S+ is too long: Unix sockets allow 10[37] bytes/);
     expect(existsSync(path.slice(0, 107))).toBe(false);
+  });
+
+  it('a link-local IPv6 address without its interface', async () => {
+    const line = expectOneLine(await runCli([SITE, '-l', 'tcp://[fe80::1]:0']));
+    expect(line).toBe('tiny-serve: cannot listen on [fe80::1]:0: a link-local IPv6 address needs its interface, as in tcp://[fe80::1%eth0]:0');
   });
 
   it('a socket another running tiny-serve answers on, which keeps serving', async () => {
