@@ -342,6 +342,9 @@ interface Settings {
   handlerOptions: HandlerOptions;
 }
 
+/** `watch-ignore` → `watchIgnore`: yargs's camelCase name for a flag. */
+const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
 /** Flags that take a value, and what to give: `--config` alone is a one-line error, not a surprise. */
 const VALUE_HINTS: Record<string, string> = {
   config: 'a file path',
@@ -358,7 +361,7 @@ const VALUE_HINTS: Record<string, string> = {
 
 function requireValues(args: CliArgs): void {
   for (const [flag, hint] of Object.entries(VALUE_HINTS)) {
-    const value = (args as unknown as Record<string, unknown>)[flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())];
+    const value = (args as unknown as Record<string, unknown>)[camel(flag)];
     if (value === '' || (Array.isArray(value) && (value.length === 0 || value.includes('')))) fatal(`--${flag} needs a value: ${hint}`);
   }
 }
@@ -457,7 +460,6 @@ function tidyUnknown(message: string): string {
   const match = /^Unknown arguments?: (.+)$/.exec(message);
   if (!match) return message;
   const names = match[1]!.split(', ');
-  const camel = (name: string): string => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
   const typed = names.filter((name) => !names.some((other) => other !== name && camel(other) === name));
   const asTyped = (name: string): string =>
     process.argv.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`)) ? `--${name}` : name;

@@ -51,6 +51,14 @@ function siteCopy(): string {
   return site.root;
 }
 
+/** Serves a site copy holding `/big.bin` (`bytes` bytes of `fill`) over TLS; returns the server and the file's path. */
+async function serveBigFile(bytes: number, fill: number): Promise<{ handle: ServeHandle; big: string }> {
+  const root = siteCopy();
+  const big = join(root, 'big.bin');
+  writeFileSync(big, Buffer.alloc(bytes, fill));
+  return { handle: await serveTls({ root }), big };
+}
+
 /** An HTTP/2 session (ALPN offers only h2) trusting the test certificate; destroyed after the test. */
 function openSession(url: string): Promise<ClientHttp2Session> {
   return new Promise((done, fail) => {
@@ -232,10 +240,7 @@ describe('HTTP/2 downloads', () => {
     ['the stream is cancelled', (stream: ClientHttp2Stream) => stream.close(http2Constants.NGHTTP2_CANCEL)],
     ['the connection is dropped', (stream: ClientHttp2Stream) => stream.session?.destroy()],
   ])('close the file descriptor when %s mid-download', async (_name, abort) => {
-    const root = siteCopy();
-    const big = join(root, 'big.bin');
-    writeFileSync(big, Buffer.alloc(8 * MiB, 7));
-    const handle = await serveTls({ root });
+    const { handle, big } = await serveBigFile(8 * MiB, 7);
     const session = await openSession(handle.url);
 
     const { stream, status } = await h2Start(session, { path: '/big.bin' });
@@ -252,10 +257,7 @@ describe('HTTP/2 downloads', () => {
 
 describe('HTTP/2 streams reset at once', () => {
   it('never leave the file open when the reset comes before the file is', async () => {
-    const root = siteCopy();
-    const big = join(root, 'big.bin');
-    writeFileSync(big, Buffer.alloc(2 * MiB, 5));
-    const handle = await serveTls({ root });
+    const { handle, big } = await serveBigFile(2 * MiB, 5);
     const session = await openSession(handle.url);
 
     const closed = Array.from({ length: 50 }, () => {
@@ -315,10 +317,7 @@ describe('graceful close', () => {
   });
 
   it('lets a download in flight on each protocol finish', async () => {
-    const root = siteCopy();
-    const big = join(root, 'big.bin');
-    writeFileSync(big, Buffer.alloc(8 * MiB, 3));
-    const handle = await serveTls({ root });
+    const { handle } = await serveBigFile(8 * MiB, 3);
     const session = await openSession(handle.url);
     const overH2 = await h2Start(session, { path: '/big.bin' });
     const overH1 = await h1Start(handle.port, { path: '/big.bin' });
