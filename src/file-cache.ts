@@ -4,7 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname, sep } from 'node:path';
 import { compressBytes } from './encoding.js';
-import { lookup as lookupUncached, openForReading } from './fs-access.js';
+import { lookup as lookupUncached, readWhole, versionOf, type Snapshot } from './fs-access.js';
 import type { Coding, Entry } from './types.js';
 
 /** Bounds that keep memory flat whatever the tree: entries, bytes per file, bytes in total. */
@@ -24,10 +24,13 @@ const NEGATIVE_CODES = new Set(['ENOENT', 'ENOTDIR']);
 export interface FileCache {
   /** Same contract as fs-access `lookup`: the real path and stats, or a rejection with the fs error. */
   lookup(path: string): Promise<Entry>;
-  /** The bytes of a small file, or undefined (too big, or it changed while being read). */
-  contents(entry: Entry): Promise<Buffer | undefined>;
-  /** The compressed bytes of a small file, or undefined. */
-  compressed(entry: Entry, coding: Coding): Promise<Buffer | undefined>;
+  /**
+   * The bytes of a small file with the metadata of the version read, which may be newer than
+   * `entry` (the file changed since it was looked up); undefined when it is too big.
+   */
+  contents(entry: Entry): Promise<Snapshot | undefined>;
+  /** The compressed bytes of a small file, with the metadata of the version compressed; or undefined. */
+  compressed(entry: Entry, coding: Coding): Promise<Snapshot | undefined>;
   /**
    * Resolves after pending file-system events are handled. An edit that finished before a request
    * arrived has its inotify event queued already, and events are read in the poll phase: one hop to
@@ -47,17 +50,11 @@ export interface FileCache {
   close(): void;
 }
 
-/** Identity of a file version: what must match for cached bytes to be served. */
-function versionOf(entry: Entry): string {
-  const { stats } = entry;
-  return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
-}
-
 type Lookup = { entry: Entry } | { error: NodeJS.ErrnoException };
 
 export function createFileCache(rootPath: string): FileCache {
   const lookups = new Map<string, Lookup>();
-  const bodies = new Map<string, { version: string; bytes: Buffer }>();
+  const bodies = new Map<string, { version: string; snapshot: Snapshot }>();
   const memo = new Map<string, { value: unknown; bytes: number }>();
   let memoBytes = 0;
   let barrier: Promise<void> | undefined;
@@ -129,34 +126,18 @@ export function createFileCache(rootPath: string): FileCache {
     lookups.set(key, value);
   }
 
-  async function readExactly(entry: Entry): Promise<Buffer | undefined> {
-    const { size } = entry.stats;
-    const handle = await openForReading(entry.realPath);
-    try {
-      const bytes = Buffer.allocUnsafe(size);
-      let filled = 0;
-      while (filled < size) {
-        const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
-        if (bytesRead === 0) return undefined; // shrank while being read
-        filled += bytesRead;
-      }
-      return bytes;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  function storeBody(key: string, version: string, bytes: Buffer, startedAt: number): void {
+  function storeBody(key: string, snapshot: Snapshot, startedAt: number): void {
+    const { bytes } = snapshot;
     if (generation !== startedAt || bytes.length + bodyBytes > CACHE_LIMITS.totalBytes) return;
     const previous = bodies.get(key);
-    if (previous) bodyBytes -= previous.bytes.length;
-    bodies.set(key, { version, bytes });
+    if (previous) bodyBytes -= previous.snapshot.bytes.length;
+    bodies.set(key, { version: versionOf(snapshot.stats), snapshot });
     bodyBytes += bytes.length;
   }
 
   /** Concurrent requests for the same bytes share one read (or one compression). */
-  const inProgress = new Map<string, Promise<Buffer | undefined>>();
-  function shared(key: string, version: string, make: () => Promise<Buffer | undefined>): Promise<Buffer | undefined> {
+  const inProgress = new Map<string, Promise<Snapshot | undefined>>();
+  function shared(key: string, version: string, make: () => Promise<Snapshot | undefined>): Promise<Snapshot | undefined> {
     const id = `${key}\0${version}`;
     let pending = inProgress.get(id);
     if (!pending) {
@@ -166,36 +147,34 @@ export function createFileCache(rootPath: string): FileCache {
     return pending;
   }
 
-  async function contents(entry: Entry): Promise<Buffer | undefined> {
-    if (entry.stats.size > CACHE_LIMITS.maxFileBytes) return undefined;
-    const version = versionOf(entry);
-    const cached = bodies.get(entry.realPath);
-    if (cached?.version === version) return cached.bytes;
-    return shared(entry.realPath, version, async () => {
-      const startedAt = generation;
-      const cacheable = watchChain(entry.realPath);
-      const bytes = await readExactly(entry);
-      if (bytes && cacheable) storeBody(entry.realPath, version, bytes, startedAt);
-      return bytes;
-    });
-  }
-
-  async function compressed(entry: Entry, coding: Coding): Promise<Buffer | undefined> {
-    if (entry.stats.size > CACHE_LIMITS.maxCompressBytes) return undefined;
-    const key = `${entry.realPath}\0${coding}`;
-    const version = versionOf(entry);
+  /**
+   * The stored bytes under `key` when they are of the version `entry` describes; else `make` them
+   * (once for concurrent callers) from a fresh read, and store them under the version actually read.
+   */
+  function bytesFor(key: string, entry: Entry, limit: number, make: (source: Snapshot) => Promise<Snapshot>): Promise<Snapshot | undefined> {
+    if (entry.stats.size > limit) return Promise.resolve(undefined);
+    const version = versionOf(entry.stats);
     const cached = bodies.get(key);
-    if (cached?.version === version) return cached.bytes;
+    if (cached?.version === version) return Promise.resolve(cached.snapshot);
     return shared(key, version, async () => {
       const startedAt = generation;
       const cacheable = watchChain(entry.realPath);
-      const source = await readExactly(entry);
+      const source = await readWhole(entry.realPath, limit);
       if (!source) return undefined;
-      const bytes = await compressBytes(source, coding);
-      if (cacheable) storeBody(key, version, bytes, startedAt);
-      return bytes;
+      const made = await make(source);
+      if (cacheable) storeBody(key, made, startedAt);
+      return made;
     });
   }
+
+  const contents = (entry: Entry): Promise<Snapshot | undefined> =>
+    bytesFor(entry.realPath, entry, CACHE_LIMITS.maxFileBytes, async (source) => source);
+
+  const compressed = (entry: Entry, coding: Coding): Promise<Snapshot | undefined> =>
+    bytesFor(`${entry.realPath}\0${coding}`, entry, CACHE_LIMITS.maxCompressBytes, async ({ bytes, stats }) => ({
+      bytes: await compressBytes(bytes, coding),
+      stats,
+    }));
 
   return {
     async lookup(path) {

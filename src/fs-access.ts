@@ -1,6 +1,6 @@
-// The only module that touches the file system on the request path: lookup, opening, small reads.
-// Keeping it this small lets a cache sit in front of it later without touching the pipeline.
-import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+// The only module that touches the file system on the request path: lookup, opening, whole reads.
+// Bytes and the metadata that describes them always come from the same open descriptor.
+import { constants, promises as fsp, type Dirent, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Entry } from './types.js';
 
@@ -11,14 +11,74 @@ export async function lookup(path: string): Promise<Entry> {
   return { realPath, stats };
 }
 
-/** Opens a file for reading; the caller must close the handle (a read stream with autoClose does). */
-export function openForReading(path: string): Promise<FileHandle> {
-  return fsp.open(path, 'r');
+/** Identity of a file version: what must match for bytes read once to stand for the file now. */
+export function versionOf(stats: Stats): string {
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
 }
 
-/** Reads a whole small file (error pages). */
-export function readSmallFile(path: string): Promise<Buffer> {
-  return fsp.readFile(path);
+export function sameVersion(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+function fsError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+/** A file opened for reading, with the metadata of the file actually opened (fstat, not a path). */
+export interface OpenFile {
+  handle: FileHandle;
+  stats: Stats;
+}
+
+/**
+ * Opens a regular file. Non-blocking, so a FIFO renamed into place after the lookup can never park
+ * a thread-pool thread; whatever is not a regular file is closed and reported as missing, which is
+ * what a fresh lookup would find. The caller must close the handle (a read stream with autoClose does).
+ */
+export async function openForReading(path: string): Promise<OpenFile> {
+  const handle = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw fsError('ENOENT', `${path} is no longer a regular file`);
+    return { handle, stats };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** A whole file in memory, with the metadata of exactly that version. */
+export interface Snapshot {
+  bytes: Buffer;
+  stats: Stats;
+}
+
+/** A file that kept changing while it was read: worth a retry later (503), never a mixed body. */
+const READ_ATTEMPTS = 3;
+
+/**
+ * Reads a whole file as one version: the size comes from the open descriptor, and the file is
+ * checked again after reading; a file rewritten in place meanwhile (a short read, or new metadata) is
+ * read again. Undefined when the file is larger than `maxBytes` (stream it instead).
+ */
+export async function readWhole(path: string, maxBytes = Infinity): Promise<Snapshot | undefined> {
+  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt += 1) {
+    const { handle, stats } = await openForReading(path);
+    try {
+      if (stats.size > maxBytes) return undefined;
+      const bytes = Buffer.allocUnsafe(stats.size);
+      let filled = 0;
+      while (filled < stats.size) {
+        const { bytesRead } = await handle.read(bytes, filled, stats.size - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      if (filled === stats.size && sameVersion(stats, await handle.stat())) return { bytes, stats };
+    } finally {
+      await handle.close();
+    }
+  }
+  throw fsError('EAGAIN', `${path} kept changing while it was read`);
 }
 
 /** The names and kinds in a directory (no file is opened). */

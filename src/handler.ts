@@ -5,8 +5,9 @@ import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { lookup, openForReading, readSmallFile } from './fs-access.js';
+import { lookup, openForReading, readWhole, sameVersion, type OpenFile, type Snapshot } from './fs-access.js';
 import { createFileCache } from './file-cache.js';
 import { createLiveReload, injectClient, LIVE_SCRIPT_LENGTH } from './live-reload.js';
 import { contentTypeFor } from './mime.js';
@@ -19,8 +20,8 @@ import { isPreflight, responseHeaders, sendPreflight } from './response-headers.
 import { etagFor, evaluatePreconditions, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
 import { cachePolicy } from './cache-policy.js';
 import { acceptMethod, pageAnswer, sendAnswer, sendPage, sendRedirect, type Answer } from './pages.js';
-import { ifRangeAllows, multipartFraming, parseRange, type ByteRange } from './range.js';
-import { selectRepresentation, type SelectionPolicy } from './representation.js';
+import { ifRangeAllows, multipartFraming, parseRange, type ByteRange, type Multipart } from './range.js';
+import { describeAgain, selectRepresentation, type SelectionPolicy } from './representation.js';
 import { makeRoot, parseTarget } from './resolve.js';
 import { clientGone, streamCompressed, streamFile, streamMultipart } from './body.js';
 import type { Entry, HandlerOptions, Representation } from './types.js';
@@ -42,12 +43,15 @@ function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** The status for an error that escaped the pipeline: 403, 404, 503 (out of descriptors) or 500. */
+/**
+ * The status for an error that escaped the pipeline: 403, 404, 503 (out of descriptors, or a file
+ * that kept changing while it was read: both pass) or 500.
+ */
 export function statusForError(error: unknown): number {
   const code = errorCode(error);
   if (code !== undefined && NOT_FOUND_CODES.has(code)) return 404;
   if (code === 'EACCES' || code === 'EPERM') return 403;
-  if (code === 'EMFILE' || code === 'ENFILE') return 503;
+  if (code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN') return 503;
   return 500;
 }
 
@@ -89,7 +93,25 @@ const WHOLE = { kind: 'whole' } as const;
 interface BodyPlan {
   status: number;
   headers: Record<string, string | number>;
+  /** Set for several ranges: the parts' framing. */
+  framing?: Multipart;
   send(handle: FileHandle): void;
+}
+
+/** The bytes of a representation: in memory (from the file cache), or an opened file. */
+type Source = ({ kind: 'memory' } & Snapshot) | ({ kind: 'file' } & OpenFile);
+
+/** Closes an opened file that will not be sent; resolves to nothing for the caller to return. */
+function release(source: Source | undefined): undefined {
+  if (source?.kind === 'file') void source.handle.close().catch(() => {});
+  return undefined;
+}
+
+/** The ranges of a file held in memory: one slice, or the multipart body with its framing. */
+function rangesFromMemory(bytes: Buffer, ranges: ByteRange[], { framing }: BodyPlan): Buffer {
+  if (!framing) return bytes.subarray(ranges[0]!.start, ranges[0]!.end + 1);
+  const parts = ranges.flatMap(({ start, end }, index) => [Buffer.from(framing.partHeaders[index]!), bytes.subarray(start, end + 1)]);
+  return Buffer.concat([...parts, Buffer.from(framing.closing)]);
 }
 
 export function createHandler(options: HandlerOptions): RequestHandler {
@@ -160,16 +182,12 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (live && contentTypeFor(located.entry.realPath).startsWith('text/html')) {
       return sendLiveHtml(req, res, located.entry, located.vary);
     }
-    const representation = await selectRepresentation(req, located.entry, policy);
-    if (located.vary) {
-      const { headers } = representation;
-      headers.Vary = headers.Vary === undefined ? located.vary : `${headers.Vary}, ${located.vary}`;
-    }
+    const representation = await selectRepresentation(req, located.entry, policy, located.vary);
     if (answeredByPreconditions(req, res, representation)) return;
-    const answer = await sendRepresentation(req, res, representation);
+    const sent = await sendRepresentation(req, res, representation);
     // A future mtime makes headers depend on the clock (Date); an SPA fallback depends on Accept.
-    if (answer && key !== undefined && !located.vary && representation.headers.Date === undefined) {
-      cache?.remember(key, { answer, representation }, stamp, answer.body.length + key.length);
+    if (sent && key !== undefined && !located.vary && sent.representation.headers.Date === undefined) {
+      cache?.remember(key, sent, stamp, sent.answer.body.length + key.length);
     }
   }
 
@@ -206,27 +224,36 @@ export function createHandler(options: HandlerOptions): RequestHandler {
    * sibling; no ranges offered, since the bytes are not the file's.
    */
   async function sendLiveHtml(req: IncomingMessage, res: ServerResponse, entry: Entry, vary?: string): Promise<void> {
-    const { stats } = entry;
-    const injectedSize = stats.size + LIVE_SCRIPT_LENGTH;
-    const coding = policy.compress && injectedSize >= MIN_COMPRESS_SIZE ? acceptedCodings(req.headers['accept-encoding'])[0] : undefined;
-    const now = Date.now();
-    const lastModifiedSeconds = lastModifiedSecondsFor(stats, now);
-    const etag = policy.etag ? etagForCoding(etagFor(stats).replace(/"$/, '-live"'), coding) : undefined;
-    const headers: Record<string, string | number> = {
-      'Content-Type': contentTypeFor(entry.realPath),
-      'Last-Modified': formatHttpDate(lastModifiedSeconds),
-      'Cache-Control': 'no-cache',
-      Vary: vary ? `Accept-Encoding, ${vary}` : 'Accept-Encoding',
-      'X-Content-Type-Options': 'nosniff',
+    const describeLive = (stats: Stats): Representation => {
+      const injectedSize = stats.size + LIVE_SCRIPT_LENGTH;
+      const coding = policy.compress && injectedSize >= MIN_COMPRESS_SIZE ? acceptedCodings(req.headers['accept-encoding'])[0] : undefined;
+      const now = Date.now();
+      const lastModifiedSeconds = lastModifiedSecondsFor(stats, now);
+      const etag = policy.etag ? etagForCoding(etagFor(stats).replace(/"$/, '-live"'), coding) : undefined;
+      const contentType = contentTypeFor(entry.realPath);
+      const headers: Record<string, string | number> = {
+        'Content-Type': contentType,
+        'Last-Modified': formatHttpDate(lastModifiedSeconds),
+        'Cache-Control': 'no-cache',
+        Vary: vary ? `Accept-Encoding, ${vary}` : 'Accept-Encoding',
+        'X-Content-Type-Options': 'nosniff',
+      };
+      if (etag) headers.ETag = etag;
+      if (coding) headers['Content-Encoding'] = coding;
+      const file = { realPath: entry.realPath, stats };
+      const choice = { original: file, contentType, negotiable: true, vary, coding, compressOnTheFly: false };
+      return { choice, file, coding, compressOnTheFly: false, etag, lastModifiedSeconds, headers };
     };
-    if (etag) headers.ETag = etag;
-    if (coding) headers['Content-Encoding'] = coding;
-    const representation: Representation = { file: entry, coding, compressOnTheFly: false, etag, lastModifiedSeconds, headers };
-    if (answeredByPreconditions(req, res, representation)) return;
-    const source = (await cache?.contents(entry)) ?? (await readSmallFile(entry.realPath));
-    const injected = injectClient(source);
-    const body = coding ? await compressBytes(injected, coding) : injected;
-    sendAnswer(req, res, { status: 200, headers: { ...headers, 'Content-Length': body.length }, body });
+    const looked = describeLive(entry.stats);
+    if (answeredByPreconditions(req, res, looked)) return;
+    const source = (await cache?.contents(entry)) ?? (await readWhole(entry.realPath));
+    if (!source) throw new Error(`${entry.realPath} could not be read`);
+    // The page changed since it was looked up: headers and preconditions follow the version read.
+    const representation = sameVersion(source.stats, entry.stats) ? looked : describeLive(source.stats);
+    if (representation !== looked && answeredByPreconditions(req, res, representation)) return;
+    const injected = injectClient(source.bytes);
+    const body = representation.coding ? await compressBytes(injected, representation.coding) : injected;
+    sendAnswer(req, res, { status: 200, headers: { ...representation.headers, 'Content-Length': body.length }, body });
   }
 
   /** A remembered answer, after the preconditions that apply to it. */
@@ -236,71 +263,73 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   }
 
   /**
-   * 200, 206 or 416 with the chosen representation. The file is opened before any header is
-   * written, so an unreadable file still becomes a clean 403; HEAD and empty bodies never open it.
+   * 200, 206 or 416 with the chosen representation. The bytes are read (from the file cache) or the
+   * file is opened before any header is written, so an unreadable file still becomes a clean 403, and
+   * every header describes the version whose bytes are sent: when the file was replaced since the
+   * lookup, the representation is described again from the opened file. HEAD and empty bodies never
+   * open it. Returns what the answer cache may keep: a whole answer from memory.
    */
-  async function sendRepresentation(
-    req: IncomingMessage,
-    res: ServerResponse,
-    representation: Representation,
-  ): Promise<Answer | undefined> {
-    const { file, headers, coding, etag, lastModifiedSeconds } = representation;
-    const { size } = file.stats;
-    const ifRange = req.headers['if-range'];
-    // Ranges apply to the identity representation only; HEAD answers what GET would.
-    const range =
-      coding === undefined && ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag, lastModifiedSeconds)
-        ? parseRange(req.headers.range, size)
-        : WHOLE;
+  async function sendRepresentation(req: IncomingMessage, res: ServerResponse, selected: Representation): Promise<Required<CachedAnswer> | undefined> {
+    const source = await openSource(req, selected);
+    const representation = source && !sameVersion(source.stats, selected.file.stats) ? describeAgain(selected, source.stats, policy) : selected;
+    if (representation !== selected && answeredByPreconditions(req, res, representation)) return release(source);
+    const { size } = representation.file.stats;
+    const range = rangeOf(req, representation);
     if (range.kind === 'unsatisfiable') {
       sendPage(req, res, 416, { 'Content-Range': `bytes */${size}`, 'Accept-Ranges': 'bytes' });
-      return undefined;
+      return release(source);
     }
     const ranges = range.kind === 'partial' ? range.ranges : undefined;
-    const plan = planBody(ranges, representation, res);
-    const fromMemory = await bodyFromMemory(req, representation, ranges);
-    if (fromMemory) {
-      const answer: Answer = { status: plan.status, headers: { ...plan.headers, 'Content-Length': fromMemory.length }, body: fromMemory };
+    const plan = planBody(req, ranges, representation, res);
+    if (source?.kind === 'memory') {
+      const body = ranges ? rangesFromMemory(source.bytes, ranges, plan) : source.bytes;
+      const answer: Answer = { status: plan.status, headers: { ...plan.headers, 'Content-Length': body.length }, body };
       sendAnswer(req, res, answer);
-      return ranges ? undefined : answer;
+      return ranges ? undefined : { answer, representation };
     }
-    if (req.method === 'HEAD' || size === 0) {
+    if (!source) {
       res.writeHead(plan.status, plan.headers);
       res.end();
       return undefined;
     }
-    const handle = await openForReading(file.realPath);
-    if (clientGone(res)) {
-      await handle.close();
-      return undefined;
-    }
+    if (clientGone(res)) return release(source);
     try {
       res.writeHead(plan.status, plan.headers);
-      plan.send(handle);
+      plan.send(source.handle);
     } catch (error) {
       // Until a stream owns the handle, closing it is this function's job.
-      await handle.close().catch(() => {});
+      release(source);
       throw error;
     }
     return undefined;
   }
 
   /**
-   * The body from the file cache when it can come from memory: a small file (or one range of it),
-   * or a compressed form (for HEAD too, since its length is a header). Undefined means stream it.
+   * Where the bytes come from: the file cache's memory (a small file, or a compressed form, for HEAD
+   * too, since its length is a header), or the opened file. Undefined: nothing to read (HEAD, empty).
    */
-  async function bodyFromMemory(req: IncomingMessage, representation: Representation, ranges: ByteRange[] | undefined): Promise<Buffer | undefined> {
-    const { file, coding, compressOnTheFly } = representation;
-    if (!cache) return undefined;
-    if (compressOnTheFly) return cache.compressed(file, coding!);
-    if (req.method === 'HEAD' || file.stats.size === 0 || (ranges && ranges.length > 1)) return undefined;
-    const bytes = await cache.contents(file);
-    const only = ranges?.[0];
-    return bytes && only ? bytes.subarray(only.start, only.end + 1) : bytes;
+  async function openSource(req: IncomingMessage, { file, coding, compressOnTheFly }: Representation): Promise<Source | undefined> {
+    if (cache && compressOnTheFly) {
+      const snapshot = await cache.compressed(file, coding!);
+      if (snapshot) return { kind: 'memory', ...snapshot };
+    }
+    if (req.method === 'HEAD' || file.stats.size === 0) return undefined;
+    const snapshot = cache && !compressOnTheFly ? await cache.contents(file) : undefined;
+    if (snapshot) return { kind: 'memory', ...snapshot };
+    const opened = await openForReading(file.realPath);
+    return { kind: 'file', ...opened };
+  }
+
+  /** The Range that applies: ranges are for the identity representation only (HEAD answers what GET would). */
+  function rangeOf(req: IncomingMessage, { coding, etag, lastModifiedSeconds, file }: Representation): ReturnType<typeof parseRange> | typeof WHOLE {
+    const ifRange = req.headers['if-range'];
+    return coding === undefined && ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag, lastModifiedSeconds)
+      ? parseRange(req.headers.range, file.stats.size)
+      : WHOLE;
   }
 
   /** Status, headers and body writer for the whole representation, one range, or several. */
-  function planBody(ranges: ByteRange[] | undefined, representation: Representation, res: ServerResponse): BodyPlan {
+  function planBody(req: IncomingMessage, ranges: ByteRange[] | undefined, representation: Representation, res: ServerResponse): BodyPlan {
     const { headers, coding } = representation;
     const { size } = representation.file.stats;
     if (ranges?.length === 1) {
@@ -316,23 +345,26 @@ export function createHandler(options: HandlerOptions): RequestHandler {
       return {
         status: 206,
         headers: { ...headers, 'Content-Type': framing.contentType, 'Content-Length': framing.length },
+        framing,
         send: (handle) => streamMultipart(handle, ranges, framing, res),
       };
     }
+    if (!representation.compressOnTheFly) {
+      return { status: 200, headers, send: (handle) => streamFile(handle, { start: 0, end: size - 1 }, res) };
+    }
     return {
       status: 200,
-      headers,
-      send: representation.compressOnTheFly
-        ? (handle) => streamCompressed(handle, size, coding!, res)
-        : (handle) => streamFile(handle, { start: 0, end: size - 1 }, res),
+      // HEAD says how GET's body is framed: chunked over HTTP/1.1, where its length is not known ahead.
+      headers: req.method === 'HEAD' && req.httpVersion === '1.1' ? { ...headers, 'Transfer-Encoding': 'chunked' } : headers,
+      send: (handle) => streamCompressed(handle, size, coding!, res),
     };
   }
 
   /** 404 with the root's `404.html` when there is one, else the built-in page. */
   async function notFoundAnswer(): Promise<Answer> {
     const page = await locator.lookupInside(notFoundPage).catch(() => undefined);
-    const read = (entry: Entry): Promise<Buffer | undefined> =>
-      (cache?.contents(entry) ?? Promise.resolve(undefined)).then((bytes) => bytes ?? readSmallFile(entry.realPath));
+    const read = async (entry: Entry): Promise<Buffer | undefined> =>
+      ((await cache?.contents(entry)) ?? (await readWhole(entry.realPath)))?.bytes;
     const body = page?.stats.isFile() ? await read(page).catch(() => undefined) : undefined;
     // The site's own 404 page reloads too under --watch (the built-in one runs no scripts).
     return pageAnswer(404, {}, body && live ? injectClient(body) : body);

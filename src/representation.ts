@@ -1,11 +1,12 @@
 // Choosing what to send for a file: the identity bytes, a precompressed sibling, or on-the-fly
 // compression (RFC 9110 §12.5.3), and the validators and headers of that representation.
 import { basename } from 'node:path';
+import type { Stats } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { etagFor, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
 import { SIBLING_SUFFIX, acceptedCodings, etagForCoding, isCompressible } from './encoding.js';
 import { contentTypeFor } from './mime.js';
-import type { Coding, Entry, Representation } from './types.js';
+import type { Coding, Entry, Representation, RepresentationChoice } from './types.js';
 
 /** Smaller bodies are sent as they are: compressing them saves less than it costs. */
 export const MIN_COMPRESS_SIZE = 1024;
@@ -22,16 +23,18 @@ export interface SelectionPolicy {
 /**
  * The representation to send for `entry`. Compressible types are negotiable (and so vary on
  * Accept-Encoding); a request with Range gets the identity bytes, since ranges apply to identity.
+ * `vary` names further request headers the choice of this file depended on.
  */
 export async function selectRepresentation(
   req: IncomingMessage,
   entry: Entry,
   policy: SelectionPolicy,
+  vary?: string,
 ): Promise<Representation> {
   const contentType = contentTypeFor(entry.realPath);
   const negotiable = isCompressible(contentType);
   const build = (file: Entry, coding: Coding | undefined, compressOnTheFly: boolean): Representation =>
-    describe(entry, file, contentType, coding, compressOnTheFly, negotiable, policy);
+    describe({ original: entry, contentType, negotiable, vary, coding, compressOnTheFly }, file, policy);
   if (!negotiable || req.headers.range !== undefined) return build(entry, undefined, false);
 
   const accepted = acceptedCodings(req.headers['accept-encoding']);
@@ -45,15 +48,19 @@ export async function selectRepresentation(
   return build(entry, undefined, false);
 }
 
-function describe(
-  original: Entry,
-  file: Entry,
-  contentType: string,
-  coding: Coding | undefined,
-  compressOnTheFly: boolean,
-  negotiable: boolean,
-  policy: SelectionPolicy,
-): Representation {
+/**
+ * The same choice described again for `stats`: the metadata of the file as it was opened, when it
+ * changed after the lookup (a save that renamed a new version into place). Every header follows.
+ */
+export function describeAgain(representation: Representation, stats: Stats, policy: SelectionPolicy): Representation {
+  const { choice, file } = representation;
+  const fresh = { realPath: file.realPath, stats };
+  const original = choice.original.realPath === file.realPath ? fresh : choice.original;
+  return describe({ ...choice, original }, fresh, policy);
+}
+
+function describe(choice: RepresentationChoice, file: Entry, policy: SelectionPolicy): Representation {
+  const { original, contentType, negotiable, vary, coding, compressOnTheFly } = choice;
   const now = Date.now();
   const lastModifiedSeconds = lastModifiedSecondsFor(file.stats, now);
   const etag = policy.etag ? etagForCoding(etagFor(file.stats), coding) : undefined;
@@ -68,7 +75,8 @@ function describe(
   // Ranges are served on the identity representation only.
   if (!coding) headers['Accept-Ranges'] = 'bytes';
   headers['Cache-Control'] = policy.cacheControlFor(basename(original.realPath), contentType);
-  if (negotiable) headers.Vary = 'Accept-Encoding';
+  const varies = [negotiable ? 'Accept-Encoding' : undefined, vary].filter(Boolean);
+  if (varies.length > 0) headers.Vary = varies.join(', ');
   headers['X-Content-Type-Options'] = 'nosniff';
-  return { file, coding, compressOnTheFly, etag, lastModifiedSeconds, headers };
+  return { choice, file, coding, compressOnTheFly, etag, lastModifiedSeconds, headers };
 }

@@ -101,8 +101,22 @@ export interface Entry {
 /** Content codings this server produces or serves precompressed. */
 export type Coding = 'br' | 'gzip';
 
+/** What was chosen for a request, before any metadata: enough to describe the choice again. */
+export interface RepresentationChoice {
+  /** The requested file (its name decides Content-Type and Cache-Control). */
+  original: Entry;
+  contentType: string;
+  /** Whether the type is compressible, so the response varies on Accept-Encoding. */
+  negotiable: boolean;
+  /** Further request headers the choice of this file depended on (the SPA fallback's Accept). */
+  vary: string | undefined;
+  coding: Coding | undefined;
+  compressOnTheFly: boolean;
+}
+
 /** One representation of a file, chosen for a request, with everything decided from metadata. */
 export interface Representation {
+  choice: RepresentationChoice;
   /** The file whose bytes are read: the requested file, or its precompressed sibling. */
   file: Entry;
   /** The Content-Encoding sent, if any. */

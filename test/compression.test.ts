@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { acceptableCodings } from '../src/encoding.js';
 import { decoded, SITE, copySite, openDescriptorsOf, rawRequest, startServer, useServedCopy, waitFor, type RawResponse, type TestServer } from './helpers.js';
@@ -458,5 +459,42 @@ describe('freshness of compressed responses', () => {
     expect(decoded(after).equals(edited)).toBe(true);
     expect(after.headers.etag).toMatch(new RegExp(`-${coding}"$`));
     expect(after.headers.etag).not.toBe(before.headers.etag);
+  });
+});
+
+describe('HEAD of a body compressed while streaming', () => {
+  const copy = useServedCopy();
+
+  /** HEAD then GET on one connection, raw: the HEAD's head, and what follows it on the wire. */
+  function headThenGet(port: number, path: string, coding: string): Promise<{ head: string; rest: string }> {
+    return new Promise((done, fail) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        const request = (method: string, close: boolean): string =>
+          `${method} ${path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: ${coding}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
+        // Not end(): node:http drops pipelined requests when the client half-closes.
+        socket.write(request('HEAD', false) + request('GET', true));
+      });
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('error', fail);
+      socket.on('close', () => {
+        const split = text.indexOf('\r\n\r\n');
+        done({ head: text.slice(0, split), rest: text.slice(split + 4) });
+      });
+    });
+  }
+
+  it.each(['gzip', 'br'])('announces the chunked framing GET uses, and sends no body (%s)', async (coding) => {
+    // Over the file cache's 1 MiB limit for compressed forms: GET compresses while streaming.
+    writeFileSync(join(copy.root, 'large.txt'), 'streamed and compressed text. '.repeat(60_000));
+    const { head, rest } = await headThenGet(copy.server.port, '/large.txt', coding);
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(new RegExp(`\\r\\ncontent-encoding: ${coding}\\r\\n`, 'i'));
+    expect(head).toMatch(/\r\ntransfer-encoding: chunked\r\n/i);
+    expect(head).not.toMatch(/content-length/i);
+    // The next thing on the wire is the GET's response: no body, and no stray chunk, after HEAD.
+    expect(rest.startsWith('HTTP/1.1 200 ')).toBe(true);
+    expect(rest).toMatch(/\r\ntransfer-encoding: chunked\r\n/i);
   });
 });

@@ -11,7 +11,7 @@ import { CLI, rawRequest, startServer, type TestServer } from './helpers.js';
 
 vi.mock('../src/fs-access.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../src/fs-access.js')>();
-  return { ...original, lookup: vi.fn(original.lookup), openForReading: vi.fn(original.openForReading) };
+  return { ...original, lookup: vi.fn(original.lookup), openForReading: vi.fn(original.openForReading), readWhole: vi.fn(original.readWhole) };
 });
 
 function fsError(code: string): NodeJS.ErrnoException {
@@ -28,6 +28,7 @@ describe('statusForError', () => {
     ['EPERM', 403],
     ['EMFILE', 503],
     ['ENFILE', 503],
+    ['EAGAIN', 503],
     ['EIO', 500],
     [undefined, 500],
   ])('%s → %i', (code, status) => {
@@ -45,12 +46,15 @@ describe('errors while serving', () => {
   afterEach(async () => {
     await server.close();
     vi.mocked(files.openForReading).mockReset();
+    vi.mocked(files.readWhole).mockReset();
     vi.mocked(files.lookup).mockReset();
   });
 
   it('answers 503 with Retry-After when out of file descriptors, then serves again', async () => {
-    const original = (await vi.importActual<typeof import('../src/fs-access.js')>('../src/fs-access.js')).openForReading;
-    vi.mocked(files.openForReading).mockRejectedValueOnce(fsError('EMFILE')).mockImplementation(original);
+    const original = await vi.importActual<typeof import('../src/fs-access.js')>('../src/fs-access.js');
+    // A small file is read whole (into the file cache); a larger one is opened and streamed.
+    vi.mocked(files.readWhole).mockRejectedValueOnce(fsError('EMFILE')).mockImplementation(original.readWhole);
+    vi.mocked(files.openForReading).mockRejectedValueOnce(fsError('EMFILE')).mockImplementation(original.openForReading);
     const exhausted = await rawRequest(server.port, '/hello.txt');
     expect(exhausted.status).toBe(503);
     expect(exhausted.headers['retry-after']).toBe('1');
@@ -61,7 +65,7 @@ describe('errors while serving', () => {
   });
 
   it('answers 403 when the file cannot be opened for lack of permission', async () => {
-    vi.mocked(files.openForReading).mockRejectedValueOnce(fsError('EACCES'));
+    vi.mocked(files.readWhole).mockRejectedValueOnce(fsError('EACCES'));
     const res = await rawRequest(server.port, '/hello.txt');
     expect(res.status).toBe(403);
     expect(res.headers['content-security-policy']).toBe("default-src 'none'");
