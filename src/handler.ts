@@ -24,6 +24,7 @@ import { ifRangeAllows, multipartFraming, parseRange, type ByteRange, type Multi
 import { describeAgain, selectRepresentation, type SelectionPolicy } from './representation.js';
 import { makeRoot, parseTarget } from './resolve.js';
 import { clientGone, streamCompressed, streamFile, streamMultipart } from './body.js';
+import { awaitTurn } from './pipelining.js';
 import type { Entry, HandlerOptions, Representation } from './types.js';
 
 /**
@@ -136,7 +137,10 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   };
 
   function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
-    serve(req, res, next).catch((error: unknown) => fail(req, res, error));
+    // A pipelined request opens nothing until the responses before it are done.
+    const turn = awaitTurn(req, res);
+    const served = turn === true ? serve(req, res, next) : turn.then((ready) => (ready ? serve(req, res, next) : undefined));
+    served.catch((error: unknown) => fail(req, res, error));
   }
   // HTTP/2's compatibility request and response carry every member the pipeline uses.
   return Object.assign(handle, {
