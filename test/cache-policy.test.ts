@@ -1,7 +1,7 @@
 // Cache-Control: no-cache by default, `cache` seconds for everything, immutable for content-hashed
 // bundler output (never HTML), ETags turned off, option validation, and the matching CLI flags.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMMUTABLE, NO_CACHE, cachePolicy, hasContentHash } from '../src/cache-policy.js';
 import { createHandler } from '../src/handler.js';
@@ -22,8 +22,31 @@ describe('hasContentHash', () => {
     ['my-component.js', false],
     ['styles.css', false],
     ['README', false],
-    // A token of letters only is as likely a word as a hash: deliberately not treated as hashed.
-    ['index-CkZtfNpA.js', false],
+    // Rollup/Vite's default 8 base64url characters: `-` and `_` belong to the hash, and a hash may
+    // hold no digit at all when its letters do not read as words.
+    ['index-C-0bB3sm.css', true],
+    ['lazy-CQMiRbvb.js', true],
+    ['vendor-_7kq-4Tz.js', true],
+    ['index-CkZtfNpA.js', true],
+    ['index--abc1234.js', true],
+    // webpack's long hex and esbuild's 8-character uppercase base32.
+    ['main.4f8a9c1d2e3b4a5f6789.js', true],
+    ['chunk-ABCD2345.js', true],
+    ['chunk-QWERTYUI.js', true],
+    // Names that fill the same 8 characters with words (lowercase, camelCase, PascalCase), also
+    // joined by `-` or `_`: a word taken for a hash would be cached for a year.
+    ['use-navigate.js', false],
+    ['hooks-useState.js', false],
+    ['icon-MyButton.svg', false],
+    ['use-get-user.js', false],
+    ['lib-my_utils.js', false],
+    ['card-nav--big.css', false],
+    ['index.js', false],
+    ['style.css', false],
+    ['useState.js', false],
+    ['MyButton.js', false],
+    ['jquery.min.js', false],
+    ['vendor.bundle.js', false],
   ])('%s → %s', (name, expected) => {
     expect(hasContentHash(name)).toBe(expected);
   });
@@ -45,6 +68,7 @@ describe('cachePolicy', () => {
     ['cacheHashed + cache, hashed js', { cache: 600, cacheHashed: true }, 'chunk-BX3k9aQz.js', JS, IMMUTABLE],
     ['cacheHashed + cache, plain', { cache: 600, cacheHashed: true }, 'hello.txt', 'text/plain; charset=utf-8', 'public, max-age=600'],
     ['cacheHashed + cache, hashed html', { cache: 600, cacheHashed: true }, 'page.3f9a1c2b.html', HTML, 'public, max-age=600'],
+    ['cacheHashed, Vite-hashed html', { cacheHashed: true }, 'index-CQMiRbvb.html', HTML, NO_CACHE],
   ])('%s: %s → %s', (_name, options, fileName, contentType, expected) => {
     expect(cachePolicy(options)(fileName, contentType)).toBe(expected);
   });
@@ -147,6 +171,32 @@ describe('Cache-Control over HTTP', () => {
     it.each([
       ...HASHED.map((path) => [path, 'public, max-age=31536000, immutable'] as const),
       ...PLAIN.map((path) => [path, 'public, max-age=600'] as const),
+    ])('%s → %s', async (path, expected) => {
+      const res = await rawRequest(server.port, path);
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe(expected);
+    });
+  });
+
+  describe('Vite-style names in a copy of the site', () => {
+    // Written into a private copy so the shared fixture tree (and the listing tests that count it)
+    // stays as it is.
+    let site: ReturnType<typeof copySite>;
+    let server: TestServer;
+    beforeAll(async () => {
+      site = copySite();
+      writeFileSync(join(site.root, 'assets/index-C-0bB3sm.css'), 'body { margin: 0; }\n');
+      writeFileSync(join(site.root, 'assets/use-navigate.js'), 'export const navigate = () => {};\n');
+      server = await startServer({ root: site.root, cacheHashed: true });
+    });
+    afterAll(async () => {
+      await server.close();
+      site.cleanup();
+    });
+
+    it.each([
+      ['/assets/index-C-0bB3sm.css', 'public, max-age=31536000, immutable'],
+      ['/assets/use-navigate.js', 'no-cache'],
     ])('%s → %s', async (path, expected) => {
       const res = await rawRequest(server.port, path);
       expect(res.status).toBe(200);
