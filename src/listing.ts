@@ -117,7 +117,8 @@ export function renderListingHtml(urlPath: string, entries: ListingEntry[]): str
   const rows = entries.map((entry) => {
     const label = escapeHtml(entry.name) + (entry.type === 'directory' ? '/' : '');
     const size = entry.type === 'directory' ? '—' : humanSize(entry.size);
-    const date = entry.mtime.slice(0, 16).replace('T', ' ');
+    // The server's clock zone would differ from the reader's: times are shown in UTC, and say so.
+    const date = `${entry.mtime.slice(0, 16).replace('T', ' ')} UTC`;
     return `<tr><td class="name"><a href="${escapeHtml(entry.url)}">${label}</a></td><td class="size">${size}</td><td class="date"><time datetime="${entry.mtime}">${date}</time></td></tr>`;
   });
   if (urlPath !== '/') {

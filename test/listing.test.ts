@@ -465,6 +465,14 @@ describe('order, sizes and dates', () => {
     const entry = json(await rawRequest(server.port, '/?format=json')).entries.find((each) => each.name === 'dated.txt');
     expect(entry?.mtime).toBe('2020-01-02T12:00:00.000Z');
   });
+
+  it('says the time is UTC, in a <time> element carrying the ISO instant', async () => {
+    const html = text(await rawRequest(server.port, '/'));
+    const modified = entryRows(html).find((row) => row.label === 'dated.txt')?.modified ?? '';
+    expect(stripTags(modified)).toBe('2020-01-02 12:00 UTC');
+    expect(/<time\s+datetime="([^"]*)"/i.exec(modified)?.[1]).toBe('2020-01-02T12:00:00.000Z');
+    for (const row of entryRows(html)) expect(stripTags(row.modified)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+  });
 });
 
 describe('escaping and links (awkward names in a copy of the site)', () => {
