@@ -15,7 +15,7 @@ import { acceptedCodings, compressBytes, etagForCoding } from './encoding.js';
 import { MIN_COMPRESS_SIZE } from './representation.js';
 import { basicAuth, parseCredentials } from './auth.js';
 import { NOT_FOUND_CODES, createLocator, type Located } from './locate.js';
-import { listingAnswer, readListing, wantsJson } from './listing.js';
+import { listingAnswer, listingOrder, readListing, wantsJson, type ListingOrder } from './listing.js';
 import { isPreflight, responseHeaders, sendPreflight } from './response-headers.js';
 import { etagFor, evaluatePreconditions, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
 import { cachePolicy } from './cache-policy.js';
@@ -201,23 +201,24 @@ export function createHandler(options: HandlerOptions): RequestHandler {
    */
   function listing(located: Extract<Located, { kind: 'listing' }>, json: boolean, stamp: number): Promise<Answer> {
     const directory = located.directory.realPath;
-    const key = `\0listing\0${directory}\0${located.urlPath}\0${json}`;
+    const order = listingOrder(located.query);
+    const key = `\0listing\0${directory}\0${located.urlPath}\0${json}\0${order.sort}\0${order.order}`;
     const ready = cache?.recall<Answer>(key);
     if (ready) return Promise.resolve(ready);
     // Join a build only if it started in this generation: one begun before a change may miss it.
     const build = `${key}\0${stamp}`;
     let building = listingsInProgress.get(build);
     if (!building) {
-      building = buildListing(directory, located.urlPath, json, key, stamp).finally(() => listingsInProgress.delete(build));
+      building = buildListing(directory, located.urlPath, json, order, key, stamp).finally(() => listingsInProgress.delete(build));
       listingsInProgress.set(build, building);
     }
     return building;
   }
 
-  async function buildListing(directory: string, urlPath: string, json: boolean, key: string, stamp: number): Promise<Answer> {
+  async function buildListing(directory: string, urlPath: string, json: boolean, order: ListingOrder, key: string, stamp: number): Promise<Answer> {
     const watched = cache?.watchDirectory(directory) ?? false;
     const isListed = (name: string): boolean => locator.isListed(directory, name);
-    const answer = listingAnswer(urlPath, await readListing(directory, urlPath, isListed, locator.lookupInside), json);
+    const answer = listingAnswer(urlPath, await readListing(directory, urlPath, isListed, locator.lookupInside), json, order);
     if (watched) cache?.remember(key, answer, stamp, answer.body.length);
     return answer;
   }

@@ -1,5 +1,6 @@
-// Directory listings: entries read from metadata only (no file is opened), rendered as escaped,
-// self-contained HTML under a strict CSP, or as JSON.
+// Directory listings: entries read from metadata only (no file is opened), sorted as the query asks
+// (by name, size or date; folders first), rendered as escaped, self-contained HTML under a strict
+// CSP, or as JSON.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
@@ -18,14 +19,71 @@ export interface ListingEntry {
   url: string;
 }
 
+/** What a listing can be sorted by: `?sort=`. */
+export type SortColumn = 'name' | 'size' | 'date';
+export type SortDirection = 'asc' | 'desc';
+
+/** The order of a listing's entries, from `?sort=name|size|date&order=asc|desc`. */
+export interface ListingOrder {
+  sort: SortColumn;
+  order: SortDirection;
+}
+
+const SORT_COLUMNS: readonly SortColumn[] = ['name', 'size', 'date'];
+/** Each column's direction when first chosen: names A to Z, the largest first, the newest first. */
+const FIRST_DIRECTION: Record<SortColumn, SortDirection> = { name: 'asc', size: 'desc', date: 'desc' };
+
+export const DEFAULT_ORDER: Readonly<ListingOrder> = { sort: 'name', order: 'asc' };
+
+function isSortColumn(value: string | null): value is SortColumn {
+  return SORT_COLUMNS.includes(value as SortColumn);
+}
+
+/**
+ * The order a listing's query asks for. A missing or unknown value is ignored, never an error: no
+ * valid `sort` means by name, no valid `order` means the column's first direction; the first of
+ * repeated parameters counts.
+ */
+export function listingOrder(query: string): ListingOrder {
+  const params = new URLSearchParams(query);
+  const sort = params.get('sort');
+  const order = params.get('order');
+  const column = isSortColumn(sort) ? sort : 'name';
+  return { sort: column, order: order === 'asc' || order === 'desc' ? order : FIRST_DIRECTION[column] };
+}
+
 /** Entries statted at once: enough to keep the thread pool busy, few enough to leave it to others. */
 const STAT_BATCH = 64;
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
+/** Natural order (file2 before file10, case aside), then code points, so that no two names tie. */
+function byName(a: ListingEntry, b: ListingEntry): number {
+  return collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
 /**
- * Reads a directory's visible entries, folders first, then by name. `isListed` filters names (dotfiles
- * and the config file are never listed); entries that vanish or are neither file nor directory
- * (dangling links, FIFOs, sockets) are left out. Stats run in batches, yielding between them.
+ * Entries in the order asked: folders first in either direction (so a folder never hides among
+ * files), each group by the column, ties by name A to Z.
+ */
+export function sortListing(entries: ListingEntry[], { sort, order }: ListingOrder): ListingEntry[] {
+  const sign = order === 'asc' ? 1 : -1;
+  // Parsed once per entry, not once per comparison; numbers also order years past 9999 correctly.
+  const times = new Map(sort === 'date' ? entries.map((entry) => [entry, Date.parse(entry.mtime)]) : []);
+  const byColumn = (a: ListingEntry, b: ListingEntry): number => {
+    if (sort === 'size') return a.size - b.size;
+    if (sort === 'date') return times.get(a)! - times.get(b)!;
+    return byName(a, b);
+  };
+  const folderFirst = (a: ListingEntry, b: ListingEntry): number =>
+    a.type === b.type ? 0 : a.type === 'directory' ? -1 : 1;
+  return [...entries].sort((a, b) => folderFirst(a, b) || sign * byColumn(a, b) || byName(a, b));
+}
+
+/**
+ * Reads a directory's visible entries, in no particular order (`sortListing` orders them).
+ * `isListed` filters names (dotfiles and the config file are never listed); entries that vanish or
+ * are neither file nor directory (dangling links, FIFOs, sockets) are left out. Stats run in batches,
+ * yielding between them.
  */
 export async function readListing(
   dirPath: string,
@@ -60,7 +118,7 @@ export async function readListing(
       });
     });
   }
-  return entries.sort((a, b) => (a.type === b.type ? collator.compare(a.name, b.name) : a.type === 'directory' ? -1 : 1));
+  return entries;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -93,7 +151,7 @@ h1{font-size:1.25rem;font-weight:600;word-break:break-all}
 a{color:var(--link);text-decoration:none}a:hover,a:focus{text-decoration:underline}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line)}
-th{color:var(--muted);font-weight:500}
+th{color:var(--muted);font-weight:500}th a{color:inherit}
 td.name{word-break:break-all}td.size,td.date,th.size,th.date{white-space:nowrap;color:var(--muted)}
 td.size,th.size{text-align:right}
 @media (max-width:40rem){.date{display:none}}
@@ -113,7 +171,30 @@ function breadcrumb(urlPath: string): string {
   return links.join('');
 }
 
-export function renderListingHtml(urlPath: string, entries: ListingEntry[]): string {
+const COLUMNS: { sort: SortColumn; label: string; className: string }[] = [
+  { sort: 'name', label: 'Name', className: '' },
+  { sort: 'size', label: 'Size', className: ' class="size"' },
+  { sort: 'date', label: 'Modified', className: ' class="date"' },
+];
+
+/**
+ * The column headers: each a link that sorts by its column (reversing the current one), the current
+ * one marked by an arrow and by aria-sort. Links are query-only, so they keep whatever path the page
+ * was reached by, and they need no script.
+ */
+function columnHeaders({ sort, order }: ListingOrder): string {
+  return COLUMNS.map((column) => {
+    const current = column.sort === sort;
+    const next = current ? (order === 'asc' ? 'desc' : 'asc') : FIRST_DIRECTION[column.sort];
+    const href = `?sort=${column.sort}&order=${next}`;
+    const ariaSort = current ? ` aria-sort="${order === 'asc' ? 'ascending' : 'descending'}"` : '';
+    const arrow = current ? ` <span aria-hidden="true">${order === 'asc' ? '▲' : '▼'}</span>` : '';
+    return `<th scope="col"${column.className}${ariaSort}><a href="${escapeHtml(href)}">${column.label}${arrow}</a></th>`;
+  }).join('');
+}
+
+/** The page for entries already in `order` (which only marks the headers). */
+export function renderListingHtml(urlPath: string, entries: ListingEntry[], order: ListingOrder = DEFAULT_ORDER): string {
   const rows = entries.map((entry) => {
     const label = escapeHtml(entry.name) + (entry.type === 'directory' ? '/' : '');
     const size = entry.type === 'directory' ? '—' : humanSize(entry.size);
@@ -134,7 +215,7 @@ export function renderListingHtml(urlPath: string, entries: ListingEntry[]): str
 <body><main>
 <h1>Index of ${breadcrumb(urlPath)}</h1>
 <table>
-<thead><tr><th scope="col">Name</th><th scope="col" class="size">Size</th><th scope="col" class="date">Modified</th></tr></thead>
+<thead><tr>${columnHeaders(order)}</tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
@@ -164,9 +245,13 @@ export function wantsJson(req: IncomingMessage, query: string): boolean {
   return json !== undefined && json > 0 && (html === undefined || json > html);
 }
 
-/** A listing as a complete answer (HEAD sends its headers only). Listings vary on Accept and are always revalidated. */
-export function listingAnswer(urlPath: string, entries: ListingEntry[], json: boolean): Answer {
-  const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries })}\n` : renderListingHtml(urlPath, entries));
+/**
+ * A listing as a complete answer, its entries in `order` (HEAD sends its headers only). Listings vary
+ * on Accept and are always revalidated; the order is in the URL, so it needs no Vary.
+ */
+export function listingAnswer(urlPath: string, entries: ListingEntry[], json: boolean, order: ListingOrder = DEFAULT_ORDER): Answer {
+  const sorted = sortListing(entries, order);
+  const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: sorted })}\n` : renderListingHtml(urlPath, sorted, order));
   return {
     status: 200,
     headers: {

@@ -97,6 +97,27 @@ function nameOf(row: Row): string {
   return row.label.endsWith('/') ? row.label.slice(0, -1) : row.label;
 }
 
+/** One column header: its label, the sort indicator shown beside it, its link and its aria-sort. */
+interface Heading {
+  label: string;
+  arrow: string;
+  href: string | undefined;
+  ariaSort: string | undefined;
+}
+
+function headingsOf(html: string): Heading[] {
+  return [...html.matchAll(/<th(\s[^>]*)?>([\s\S]*?)<\/th>/gi)].map(([, attributes = '', content]) => {
+    const shown = stripTags(content!);
+    const href = /<a\s[^>]*?href="([^"]*)"/i.exec(content!)?.[1];
+    return {
+      label: shown.replace(/[▲▼]/g, '').trim(),
+      arrow: /[▲▼]/.exec(shown)?.[0] ?? '',
+      href: href === undefined ? undefined : unescapeHtml(href),
+      ariaSort: /\saria-sort="([^"]*)"/i.exec(attributes)?.[1],
+    };
+  });
+}
+
 /** Rejects when `promise` takes longer than `ms`: a hang becomes a clear failure, not a timeout. */
 async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -304,8 +325,7 @@ describe('listings of the fixture site', () => {
     });
 
     it('has name, size and modified columns', () => {
-      const headings = [...html.matchAll(/<th[^>]*>([\s\S]*?)<\/th>/gi)].map((match) => stripTags(match[1]!));
-      expect(headings).toEqual(['Name', 'Size', 'Modified']);
+      expect(headingsOf(html).map((heading) => heading.label)).toEqual(['Name', 'Size', 'Modified']);
       const [file] = entryRows(html);
       expect(file).toMatchObject({ href: '/nested/deeper/file.txt', label: 'file.txt', size: '10 B' });
       const mtime = statSync(join(SITE, 'nested/deeper/file.txt')).mtime.toISOString();
@@ -472,6 +492,177 @@ describe('order, sizes and dates', () => {
     expect(stripTags(modified)).toBe('2020-01-02 12:00 UTC');
     expect(/<time\s+datetime="([^"]*)"/i.exec(modified)?.[1]).toBe('2020-01-02T12:00:00.000Z');
     for (const row of entryRows(html)) expect(stripTags(row.modified)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+  });
+});
+
+describe('sorting by name, size or date (?sort=, &order=)', () => {
+  let dir: string;
+  let server: TestServer;
+  // Two folders and four files with known sizes and mtimes; a-mid and d-mid tie on both, so the name decides.
+  const ENTRIES: { name: string; size?: number; mtime: string }[] = [
+    { name: 'y-dir', mtime: '2019-01-01T00:00:00Z' },
+    { name: 'x-dir', mtime: '2023-01-01T00:00:00Z' },
+    { name: 'b-small.txt', size: 10, mtime: '2022-01-01T00:00:00Z' },
+    { name: 'a-mid.txt', size: 200, mtime: '2018-01-01T00:00:00Z' },
+    { name: 'c-big.bin', size: 3000, mtime: '2020-01-01T00:00:00Z' },
+    { name: 'd-mid.txt', size: 200, mtime: '2018-01-01T00:00:00Z' },
+  ];
+  const BY_NAME = ['x-dir', 'y-dir', 'a-mid.txt', 'b-small.txt', 'c-big.bin', 'd-mid.txt'];
+  const BY_NAME_DESC = ['y-dir', 'x-dir', 'd-mid.txt', 'c-big.bin', 'b-small.txt', 'a-mid.txt'];
+  const BY_SIZE_DESC = ['x-dir', 'y-dir', 'c-big.bin', 'a-mid.txt', 'd-mid.txt', 'b-small.txt'];
+  const BY_SIZE_ASC = ['x-dir', 'y-dir', 'b-small.txt', 'a-mid.txt', 'd-mid.txt', 'c-big.bin'];
+  const BY_DATE_DESC = ['x-dir', 'y-dir', 'b-small.txt', 'c-big.bin', 'a-mid.txt', 'd-mid.txt'];
+  const BY_DATE_ASC = ['y-dir', 'x-dir', 'a-mid.txt', 'd-mid.txt', 'c-big.bin', 'b-small.txt'];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tiny-serve-listing-sort-'));
+    for (const { name, size } of ENTRIES) {
+      if (size === undefined) mkdirSync(join(dir, name));
+      else writeFileSync(join(dir, name), Buffer.alloc(size));
+    }
+    // After every entry exists, so creating one cannot move a folder's mtime again.
+    for (const { name, mtime } of ENTRIES) utimesSync(join(dir, name), new Date(mtime), new Date(mtime));
+    server = await startServer({ root: dir });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function htmlNames(target: string): Promise<string[]> {
+    const res = await rawRequest(server.port, target);
+    expect(res.status).toBe(200);
+    return entryRows(text(res)).map(nameOf);
+  }
+
+  async function jsonNames(target: string, headers: Record<string, string> = {}): Promise<string[]> {
+    const res = await rawRequest(server.port, target, { headers });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    return json(res).entries.map((entry) => entry.name);
+  }
+
+  const SORTS: [string, string[]][] = [
+    ['', BY_NAME],
+    ['?sort=name', BY_NAME],
+    ['?sort=name&order=asc', BY_NAME],
+    ['?sort=name&order=desc', BY_NAME_DESC],
+    ['?order=desc', BY_NAME_DESC],
+    ['?sort=size', BY_SIZE_DESC],
+    ['?sort=size&order=desc', BY_SIZE_DESC],
+    ['?sort=size&order=asc', BY_SIZE_ASC],
+    ['?order=asc&sort=size', BY_SIZE_ASC],
+    ['?sort=date', BY_DATE_DESC],
+    ['?sort=date&order=desc', BY_DATE_DESC],
+    ['?sort=date&order=asc', BY_DATE_ASC],
+  ];
+
+  it.each(SORTS)('GET /%s lists folders first, then files, in that order (HTML)', async (query, expected) => {
+    expect(await htmlNames(`/${query}`)).toEqual(expected);
+  });
+
+  it.each(SORTS)('GET /%s in JSON: the same order, with ?format=json before or after, or by Accept', async (query, expected) => {
+    expect(await jsonNames(`/${query}${query ? '&' : '?'}format=json`)).toEqual(expected);
+    expect(await jsonNames(`/?format=json${query.replace(/^\?/, '&')}`)).toEqual(expected);
+    expect(await jsonNames(`/${query}`, { Accept: 'application/json' })).toEqual(expected);
+  });
+
+  it.each([
+    ['?sort=bogus', BY_NAME],
+    ['?sort=SIZE', BY_NAME],
+    ['?sort=', BY_NAME],
+    ['?sort', BY_NAME],
+    ['?sort=%zz&order=%', BY_NAME],
+    ['?sort=size%00', BY_NAME],
+    ['?sort[]=size', BY_NAME],
+    ['?order=sideways', BY_NAME],
+    ['?sort=size&order=up', BY_SIZE_DESC],
+    ['?sort=date&order=', BY_DATE_DESC],
+    ['?sort=bogus&order=desc', BY_NAME_DESC],
+    ['?sort=size&sort=name', BY_SIZE_DESC],
+  ])('an unknown value is ignored, never an error: GET /%s', async (query, expected) => {
+    expect(await htmlNames(`/${query}`)).toEqual(expected);
+    expect(await jsonNames(`/${query}${query ? '&' : '?'}format=json`)).toEqual(expected);
+  });
+
+  it.each([
+    ['', [
+      { label: 'Name', arrow: '▲', href: '?sort=name&order=desc', ariaSort: 'ascending' },
+      { label: 'Size', arrow: '', href: '?sort=size&order=desc', ariaSort: undefined },
+      { label: 'Modified', arrow: '', href: '?sort=date&order=desc', ariaSort: undefined },
+    ]],
+    ['?sort=name&order=desc', [
+      { label: 'Name', arrow: '▼', href: '?sort=name&order=asc', ariaSort: 'descending' },
+      { label: 'Size', arrow: '', href: '?sort=size&order=desc', ariaSort: undefined },
+      { label: 'Modified', arrow: '', href: '?sort=date&order=desc', ariaSort: undefined },
+    ]],
+    ['?sort=size', [
+      { label: 'Name', arrow: '', href: '?sort=name&order=asc', ariaSort: undefined },
+      { label: 'Size', arrow: '▼', href: '?sort=size&order=asc', ariaSort: 'descending' },
+      { label: 'Modified', arrow: '', href: '?sort=date&order=desc', ariaSort: undefined },
+    ]],
+    ['?sort=date&order=asc', [
+      { label: 'Name', arrow: '', href: '?sort=name&order=asc', ariaSort: undefined },
+      { label: 'Size', arrow: '', href: '?sort=size&order=desc', ariaSort: undefined },
+      { label: 'Modified', arrow: '▲', href: '?sort=date&order=desc', ariaSort: 'ascending' },
+    ]],
+    ['?sort=bogus&order=sideways', [
+      { label: 'Name', arrow: '▲', href: '?sort=name&order=desc', ariaSort: 'ascending' },
+      { label: 'Size', arrow: '', href: '?sort=size&order=desc', ariaSort: undefined },
+      { label: 'Modified', arrow: '', href: '?sort=date&order=desc', ariaSort: undefined },
+    ]],
+  ])('on /%s the headers link to each sort, toggling the current one, and mark it', async (query, expected) => {
+    const html = text(await rawRequest(server.port, `/${query}`));
+    expect(headingsOf(html)).toEqual(expected);
+    // The links are escaped in the markup: `&` as `&amp;`.
+    expect(html).not.toMatch(/href="[^"]*&(?!amp;)/);
+  });
+
+  it('following a header link sorts by it; following it again reverses the order', async () => {
+    const sizeLink = (html: string): string => headingsOf(html).find((heading) => heading.label === 'Size')!.href!;
+    const first = new URL(sizeLink(text(await rawRequest(server.port, '/'))), 'http://listing.test/');
+    const bySize = text(await rawRequest(server.port, first.pathname + first.search));
+    expect(entryRows(bySize).map(nameOf)).toEqual(BY_SIZE_DESC);
+    const second = new URL(sizeLink(bySize), first);
+    expect(entryRows(text(await rawRequest(server.port, second.pathname + second.search))).map(nameOf)).toEqual(BY_SIZE_ASC);
+  });
+
+  it('a header link keeps the path when the listing URL has no trailing slash', async () => {
+    const noSlash = await startServer({ root: dir, trailingSlash: false });
+    try {
+      const html = text(await rawRequest(noSlash.port, '/x-dir'));
+      const href = headingsOf(html).find((heading) => heading.label === 'Modified')!.href!;
+      expect(new URL(href, 'http://listing.test/x-dir').pathname).toBe('/x-dir');
+    } finally {
+      await noSlash.close();
+    }
+  });
+
+  it('a listing kept for one sort is never served for another (same path, one after the other)', async () => {
+    const cached = await startServer({ root: dir });
+    try {
+      for (let round = 0; round < 2; round += 1) {
+        expect(entryRows(text(await rawRequest(cached.port, '/?sort=size'))).map(nameOf)).toEqual(BY_SIZE_DESC);
+        expect(entryRows(text(await rawRequest(cached.port, '/?sort=name'))).map(nameOf)).toEqual(BY_NAME);
+        expect(entryRows(text(await rawRequest(cached.port, '/?sort=size&order=asc'))).map(nameOf)).toEqual(BY_SIZE_ASC);
+        expect(entryRows(text(await rawRequest(cached.port, '/?sort=date'))).map(nameOf)).toEqual(BY_DATE_DESC);
+        const viaJson = json(await rawRequest(cached.port, '/?format=json&sort=date&order=asc'));
+        expect(viaJson.entries.map((entry) => entry.name)).toEqual(BY_DATE_ASC);
+      }
+    } finally {
+      await cached.close();
+    }
+  });
+
+  it('sorted pages keep their one style, allowed by hash, and no script', async () => {
+    const res = await rawRequest(server.port, '/?sort=date&order=asc');
+    const html = text(res);
+    const styles = [...html.matchAll(/<style[^>]*>([\s\S]*?)<\/style>/gi)];
+    expect(styles).toHaveLength(1);
+    const hash = createHash('sha256').update(styles[0]![1]!).digest('base64');
+    expect(String(res.headers['content-security-policy'])).toContain(`style-src 'sha256-${hash}'`);
+    expect(html.toLowerCase()).not.toContain('<script');
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i);
   });
 });
 
