@@ -1,11 +1,11 @@
 // The file cache in front of fs-access: lookups (including misses), small files' bytes and their
-// compressed forms, invalidated by inotify watches on the directories it has looked into, so a hit
-// costs no system call. Where a directory cannot be watched, nothing under it is cached.
-import { watch, type FSWatcher } from 'node:fs';
+// compressed forms, invalidated by watches on the directories it has looked into (watches.ts), so a
+// hit costs no system call. Where a directory cannot be watched, nothing under it is cached.
 import { dirname, sep } from 'node:path';
 import { compressBytes } from './encoding.js';
 import { lookup as lookupUncached, readWhole, versionOf, type Snapshot } from './fs-access.js';
 import type { Coding, Entry } from './types.js';
+import type { DirectoryWatches } from './watches.js';
 
 /** Bounds that keep memory flat whatever the tree: entries, bytes per file, bytes in total. */
 export const CACHE_LIMITS = {
@@ -15,8 +15,6 @@ export const CACHE_LIMITS = {
   /** Compressed forms are made in memory for compressible files up to this size. */
   maxCompressBytes: 1024 * 1024,
   totalBytes: 24 * 1024 * 1024,
-  /** Directories watched at once. Past it nothing new is cached (every request asks the disk). */
-  watches: 4_096,
 } as const;
 
 const NEGATIVE_CODES = new Set(['ENOENT', 'ENOTDIR']);
@@ -52,17 +50,18 @@ export interface FileCache {
 
 type Lookup = { entry: Entry } | { error: NodeJS.ErrnoException };
 
-export function createFileCache(rootPath: string): FileCache {
+/** A cache for `rootPath`, dropped whole on every change `watches` reports. */
+export function createFileCache(rootPath: string, watches: DirectoryWatches): FileCache {
   const lookups = new Map<string, Lookup>();
   const bodies = new Map<string, { version: string; snapshot: Snapshot }>();
   const memo = new Map<string, { value: unknown; bytes: number }>();
   let memoBytes = 0;
   let barrier: Promise<void> | undefined;
   let bodyBytes = 0;
-  const watchers = new Map<string, FSWatcher>();
-  /** Directories that could not be watched (inotify limit, gone): never cached under them. */
-  const unwatchable = new Set<string>();
-  /** Bumped on every change, so work begun before a change never stores a stale result. */
+  /**
+   * Bumped on every change, so work begun before a change never stores a stale result; and whenever
+   * a lookup could not be watched, so nothing derived from it is kept either.
+   */
   let generation = 0;
   let closed = false;
 
@@ -73,40 +72,15 @@ export function createFileCache(rootPath: string): FileCache {
     memoBytes = 0;
     bodies.clear();
     bodyBytes = 0;
-    // Watches are dropped too and set up again on demand: a renamed or recreated directory (a build
-    // that wipes dist/) gets a watch on the new one.
-    for (const watcher of watchers.values()) watcher.close();
-    watchers.clear();
-    unwatchable.clear();
   }
-
-  type Watch = 'watched' | 'missing' | 'unwatchable';
-
-  /** Watches `directory` (inotify: its entries' creation, deletion, renames, writes, attributes). */
-  function ensureWatched(directory: string): Watch {
-    if (watchers.has(directory)) return 'watched';
-    // Past the cap (symlink loops can spell endless distinct paths) nothing new is cached, but what
-    // is cached stays valid: not recorded as unwatchable.
-    if (unwatchable.has(directory) || closed || watchers.size >= CACHE_LIMITS.watches) return 'unwatchable';
-    try {
-      const watcher = watch(directory, { persistent: false }, reset);
-      watcher.on('error', reset);
-      watchers.set(directory, watcher);
-      return 'watched';
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // A path that cannot resolve cannot be looked up either: the lookup fails the same way.
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG') return 'missing';
-      unwatchable.add(directory); // e.g. ENOSPC: out of inotify watches
-      return 'unwatchable';
-    }
-  }
+  const stopListening = watches.subscribe(reset);
 
   /**
    * Watches every directory from the root down to `path`'s parent: the ones whose changes can change
    * what `path` resolves to. A directory that does not exist ends the chain (its creation shows up in
-   * its parent's watch). Called before the file system is asked, so no change can slip in between.
-   * Returns whether results for `path` may be cached.
+   * its parent's watch), except the root: while it is missing (a build wiped it), no watch here would
+   * see it come back, so nothing is cached. Called before the file system is asked, so no change can
+   * slip in between. Returns whether results for `path` may be cached.
    */
   function watchChain(path: string): boolean {
     if (path !== rootPath && !path.startsWith(rootPath + sep)) return false;
@@ -114,9 +88,13 @@ export function createFileCache(rootPath: string): FileCache {
     for (let dir = dirname(path); dir.length > rootPath.length; dir = dirname(dir)) directories.push(dir);
     directories.push(rootPath);
     for (const dir of directories.reverse()) {
-      const state = ensureWatched(dir);
-      if (state === 'missing') return true;
-      if (state === 'unwatchable') return false;
+      const state = closed ? 'unwatchable' : watches.watch(dir);
+      if (state === 'missing' && dir !== rootPath) return true;
+      if (state !== 'watched') {
+        // Out of watches (or the root gone): nothing begun now may be kept.
+        generation += 1;
+        return false;
+      }
     }
     return true;
   }
@@ -192,8 +170,8 @@ export function createFileCache(rootPath: string): FileCache {
         // Through a symlink, the real path's directories matter too. Watches made only now came
         // after the stat, so this one result is not cached; the next lookup finds them in place.
         if (entry.realPath !== path) {
-          const before = watchers.size;
-          if (!watchChain(entry.realPath) || watchers.size !== before) {
+          const before = watches.size;
+          if (!watchChain(entry.realPath) || watches.size !== before) {
             // Nor may anything derived from it be kept (an answer): end the current generation.
             generation += 1;
             return entry;
@@ -219,7 +197,7 @@ export function createFileCache(rootPath: string): FileCache {
       )),
     stamp: () => generation,
     remember(key, value, stamp, bytes) {
-      if (stamp !== generation || unwatchable.size > 0 || closed || memo.has(key)) return;
+      if (stamp !== generation || closed || memo.has(key)) return;
       while (memo.size > 0 && (memo.size >= CACHE_LIMITS.entries || memoBytes + bytes > CACHE_LIMITS.totalBytes)) {
         const [oldest, { bytes: freed }] = memo.entries().next().value!;
         memo.delete(oldest);
@@ -230,9 +208,10 @@ export function createFileCache(rootPath: string): FileCache {
       memoBytes += bytes;
     },
     recall: <T>(key: string) => memo.get(key)?.value as T | undefined,
-    watchDirectory: (path) => watchChain(path) && ensureWatched(path) === 'watched',
+    watchDirectory: (path) => watchChain(path) && !closed && watches.watch(path) === 'watched',
     close() {
       closed = true;
+      stopListening();
       reset();
     },
   };

@@ -9,6 +9,7 @@ import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { lookup, openForReading, readWhole, sameVersion, type OpenFile, type Snapshot } from './fs-access.js';
 import { createFileCache } from './file-cache.js';
+import { createWatches } from './watches.js';
 import { createLiveReload, injectClient, LIVE_SCRIPT_LENGTH } from './live-reload.js';
 import { contentTypeFor } from './mime.js';
 import { acceptedCodings, compressBytes, etagForCoding } from './encoding.js';
@@ -118,12 +119,14 @@ function rangesFromMemory(bytes: Buffer, ranges: ByteRange[], { framing }: BodyP
 export function createHandler(options: HandlerOptions): RequestHandler {
   validateOptions(options);
   const root = makeRoot(resolveRoot(options.root));
-  const cache = options.fileCache === false ? undefined : createFileCache(root.path);
+  // One watch per directory, shared: the file cache's invalidation and live reload's events.
+  const watches = options.fileCache === false && !options.watch ? undefined : createWatches(root.path);
+  const cache = watches && options.fileCache !== false ? createFileCache(root.path, watches) : undefined;
   const locator = createLocator(root, options, cache ? cache.lookup : lookup);
   const checkAuth = options.auth === undefined ? undefined : basicAuth(parseCredentials(options.auth));
   const cors = options.cors ?? false;
   const decorate = responseHeaders(options);
-  const live = options.watch ? createLiveReload(root.path, options.watchIgnore) : undefined;
+  const live = watches && options.watch ? createLiveReload(root.path, watches, options.watchIgnore) : undefined;
   const onError = options.onError ?? defaultOnError;
   const listingsInProgress = new Map<string, Promise<Answer>>();
   const notFoundPage = `${root.prefix}404.html`;
@@ -147,6 +150,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     close: () => {
       cache?.close();
       live?.close();
+      watches?.close();
     },
   }) as RequestHandler;
 

@@ -1,10 +1,11 @@
-// Live reload (`--watch`): a recursive watch of the root, debounced change events pushed to browsers
-// over Server-Sent Events from one reserved path, and the small client script injected into HTML.
-import { watch, type FSWatcher } from 'node:fs';
+// Live reload (`--watch`): every directory of the root watched, debounced change events pushed to
+// browsers over Server-Sent Events from one reserved path, and the small client script injected into HTML.
+import { access } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join, relative, sep } from 'node:path';
 import { clientGone } from './body.js';
-import { sep } from 'node:path';
 import { compilePattern, type PathPattern } from './patterns.js';
+import type { DirectoryWatches } from './watches.js';
 
 /** The reserved prefix: only these three exact paths are taken from the site. */
 export const LIVE_PREFIX = '/__tiny-serve/';
@@ -108,6 +109,7 @@ const CLIENT = `(() => {
 })();
 `;
 const WORKER_BODY = Buffer.from(SHARED_WORKER);
+const RETRY = 'retry: 1000\n\n';
 const CLIENT_BODY = Buffer.from(CLIENT);
 
 const CLOSE_TAG_END = /\s*>/y;
@@ -142,35 +144,47 @@ export interface LiveReload {
   close(): void;
 }
 
-/** Starts watching `root` (absolute). `ignore` adds glob patterns, matched against `/relative/path`. */
-export function createLiveReload(root: string, ignore: string[] = []): LiveReload {
+/**
+ * Starts watching every directory under `root` (absolute) through `watches`. `ignore` adds glob
+ * patterns, matched against `/relative/path`.
+ */
+export function createLiveReload(root: string, watches: DirectoryWatches, ignore: string[] = []): LiveReload {
   const patterns: PathPattern[] = ignore.map((source) => compilePattern(source));
   const clients = new Set<ServerResponse>();
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
 
-  const isIgnored = (relative: string): boolean => {
-    const parts = relative.split(sep);
+  /** `relative` uses `/` and has no leading slash. */
+  const isIgnored = (relativePath: string): boolean => {
+    const parts = relativePath.split('/');
     if (parts.some((part) => part.startsWith('.') || ALWAYS_IGNORED.has(part))) return true;
-    const path = `/${parts.join('/')}`;
+    const path = `/${relativePath}`;
     return patterns.some((pattern) => pattern.match(path) !== undefined);
   };
 
-  const broadcast = (): void => {
+  /**
+   * Sends one event for the paths gathered. Editors save through files that are gone by now (a temp
+   * file renamed over the original, vim's backup and `4913` probe): when some paths still exist,
+   * only those are named, so a stylesheet saved that way is still swapped in place.
+   */
+  const broadcast = async (): Promise<void> => {
     timer = undefined;
-    const paths = [...pending].map((relative) => `/${relative.split(sep).join('/')}`);
+    const paths = [...pending];
     pending = new Set();
-    const message = `event: change\ndata: ${JSON.stringify({ paths })}\n\n`;
+    const exists = await Promise.all(paths.map((path) => access(join(root, path)).then(() => true, () => false)));
+    const named = exists.includes(true) ? paths.filter((_, index) => exists[index]) : paths;
+    const message = `event: change\ndata: ${JSON.stringify({ paths: named.map((path) => `/${path}`) })}\n\n`;
     for (const client of clients) client.write(message);
   };
 
-  const watcher: FSWatcher = watch(root, { recursive: true, persistent: false }, (_event, filename) => {
-    if (!filename || isIgnored(filename.toString())) return;
-    pending.add(filename.toString());
-    timer ??= setTimeout(broadcast, DEBOUNCE_MS);
+  const stopListening = watches.subscribe(({ directory, name }) => {
+    const changed = relative(root, name === undefined ? directory : join(directory, name)).split(sep).join('/');
+    if (changed.startsWith('..') || (changed !== '' && isIgnored(changed))) return;
+    pending.add(changed);
+    timer ??= setTimeout(() => void broadcast(), DEBOUNCE_MS);
   });
-  // A watcher error (the root removed) must not crash the server: live reload just stops.
-  watcher.on('error', () => watcher.close());
+  const watching = watches.watchTree(isIgnored);
+  let closed = false;
 
   const ping = setInterval(() => {
     for (const client of clients) client.write(': ping\n\n');
@@ -200,19 +214,25 @@ export function createLiveReload(root: string, ignore: string[] = []): LiveReloa
         res.end();
         return true;
       }
-      // A stream reset before this point has already emitted 'close' (HTTP/2): never keep it.
-      if (clientGone(res)) return true;
-      // retry: how soon the browser reconnects after the server goes away.
-      res.write('retry: 1000\n\n');
-      clients.add(res);
-      res.on('close', () => clients.delete(res));
+      // The first message says the stream is live: only once every directory is watched, so a change
+      // made after it is never missed.
+      void watching.then(() => {
+        // A stream reset before this point has already emitted 'close' (HTTP/2): never keep it.
+        if (clientGone(res)) return;
+        // retry: how soon the browser reconnects after the server goes away (or stopped watching).
+        if (closed) return void res.end(RETRY);
+        res.write(RETRY);
+        clients.add(res);
+        res.on('close', () => clients.delete(res));
+      });
       return true;
     },
     get clients() {
       return clients.size;
     },
     close() {
-      watcher.close();
+      closed = true;
+      stopListening();
       clearInterval(ping);
       if (timer) clearTimeout(timer);
       for (const client of clients) client.end();

@@ -9,6 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { delay, startCli, stopAll, type CliProcess } from './cli-helpers.js';
 import { makeCertificates, type Certificates } from './helpers.js';
+import { SAVE_STYLES } from './editor-saves.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Every wait on the browser: a reload or a stylesheet swap takes well under a second. */
@@ -166,6 +167,26 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('live reload in a head
     // The old <link> is removed once the fresh one loaded: exactly one stylesheet remains.
     await waitInPage(`document.querySelectorAll('link[rel="stylesheet"]').length === 1`);
     expect(await marker()).toBe(42);
+  });
+
+  // Editors save by renaming, backing up, or deleting and writing anew, and they save the same file
+  // again and again: every save reaches the page, HTML as a reload and CSS as an in-place swap.
+  it.each(Object.keys(SAVE_STYLES))('follows three %s saves in a row of the HTML and of the stylesheet', async (style) => {
+    const save = SAVE_STYLES[style]!;
+    const cli = serve();
+    await open(await cli.port());
+    for (let round = 1; round <= 3; round += 1) {
+      await save(site, join(site, 'index.html'), html(`save ${round}`));
+      await waitInPage(titleIs(`save ${round}`));
+      await connected();
+      await page.evaluate(`window.__marker = ${round}`);
+      const color = round % 2 ? BLUE : RED;
+      await save(site, join(site, 'style.css'), color);
+      await waitInPage(colorIs(round % 2 ? 'rgb(0, 0, 255)' : 'rgb(255, 0, 0)'));
+      // Swapped in place: the same document, with its marker.
+      expect(await marker()).toBe(round);
+    }
+    expect(await title()).toBe('save 3');
   });
 
   it('reconnects after the server restarts and reloads once it is back', async () => {

@@ -2,15 +2,17 @@
 // HTTP (length, ETag, no ranges, 304, HEAD, compression, no precompressed siblings), the client script,
 // the event stream (one debounced event per save, ignored paths, several clients), cleanup, and the CLI.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, request, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { createHandler } from '../src/handler.js';
 import { CLIENT_PATH, EVENTS_PATH, LIVE_SCRIPT_LENGTH, createLiveReload, injectClient } from '../src/live-reload.js';
+import { createWatches } from '../src/watches.js';
 import { decoded, CLI, copySite, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
 import { delay, httpGet, runCli, startCli, stopAll } from './cli-helpers.js';
+import { SAVE_STYLES, urlPathOf } from './editor-saves.js';
 
 /** What the handler inserts: spelled out here so the tests do not just echo the implementation. */
 const TAG = '<script src="/__tiny-serve/client.js"></script>';
@@ -666,11 +668,116 @@ describe('the event stream', () => {
   });
 });
 
+describe('editor saves, three in a row', () => {
+  const live = useLiveSite();
+
+  // Each save must reach the page, not only the first: an editor saves the same file again and again.
+  // Only the saved file is named (temp files and backups are gone by then), so CSS is still swapped.
+  describe.each(Object.entries(SAVE_STYLES))('%s', (_style, save) => {
+    it.each(['index.html', 'style.css', 'app.js', 'nested/page.html'])('of %s: one event naming it per save', async (name) => {
+      const server = await live.serve();
+      const stream = await live.stream(server.port);
+      const path = live.file(name);
+      for (let round = 1; round <= 3; round += 1) {
+        await save(live.root(), path, `/* save ${round} */\n`);
+        const changes = await stream.waitForChanges(round);
+        expect(changes[round - 1]).toEqual([urlPathOf(live.root(), path)]);
+        // The file cache saw it too: the next request gets this save.
+        expect((await rawRequest(server.port, `/${name}`)).body.toString()).toContain(`/* save ${round} */`);
+        await delay(SETTLE_MS);
+        expect(stream.changes).toHaveLength(round);
+      }
+    });
+  });
+});
+
+describe('the served directory removed and created again', () => {
+  const live = useLiveSite();
+
+  /** A build that wipes its output and writes it again: `rm -rf dist && vite build`. */
+  function rebuild(root: string, marker: string): void {
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(join(root, 'nested'), { recursive: true });
+    writeFileSync(join(root, 'index.html'), `<body>${marker}</body>`);
+    writeFileSync(join(root, 'nested', 'page.html'), `<body>nested ${marker}</body>`);
+  }
+
+  it.each([
+    ['with the file cache', {}],
+    ['without the file cache', { fileCache: false }],
+  ])('serves the new files on the next request, %s', async (_name, options) => {
+    const server = await live.serve({ watch: false, ...options });
+    expect((await rawRequest(server.port, '/')).status).toBe(200);
+    expect((await rawRequest(server.port, '/nested/page.html')).status).toBe(200);
+    expect((await rawRequest(server.port, '/hello.txt')).status).toBe(200);
+
+    rmSync(live.root(), { recursive: true, force: true });
+    expect((await rawRequest(server.port, '/')).status).toBe(404);
+    expect((await rawRequest(server.port, '/nested/page.html')).status).toBe(404);
+    rebuild(live.root(), 'rebuilt');
+
+    const index = await rawRequest(server.port, '/');
+    expect(index.status).toBe(200);
+    expect(index.body.toString()).toContain('rebuilt');
+    expect((await rawRequest(server.port, '/nested/page.html')).body.toString()).toContain('nested rebuilt');
+    expect((await rawRequest(server.port, '/hello.txt')).status).toBe(404);
+    // And it is watched again: the next edit shows too.
+    writeFileSync(live.file('index.html'), '<body>edited after</body>');
+    expect((await rawRequest(server.port, '/')).body.toString()).toContain('edited after');
+  });
+
+  /** Waits until no change event has arrived for a while; returns how many there are. */
+  async function quiet(stream: EventStream): Promise<number> {
+    for (let seen = -1; seen !== stream.changes.length; ) {
+      seen = stream.changes.length;
+      await delay(SETTLE_MS);
+    }
+    return stream.changes.length;
+  }
+
+  it('keeps live reload going: an event once it is back, and for every edit after', async () => {
+    const server = await live.serve();
+    const stream = await live.stream(server.port);
+    rmSync(live.root(), { recursive: true, force: true });
+    await stream.waitForChanges(1);
+    const removed = await quiet(stream);
+    rebuild(live.root(), 'rebuilt');
+    const back = await stream.waitForChanges(removed + 1);
+    expect(back[removed]).toContain('/index.html');
+
+    const before = await quiet(stream);
+    writeFileSync(live.file('nested/page.html'), '<body>edited</body>');
+    const changes = await stream.waitForChanges(before + 1);
+    expect(changes[changes.length - 1]).toEqual(['/nested/page.html']);
+    expect((await rawRequest(server.port, '/nested/page.html')).body.toString()).toContain('edited');
+  });
+
+  it('sees a subdirectory replaced by another renamed into its place', async () => {
+    const server = await live.serve();
+    const stream = await live.stream(server.port);
+    expect((await rawRequest(server.port, '/nested/page.html')).body.toString()).not.toContain('replacement');
+    mkdirSync(live.file('nested-new'));
+    writeFileSync(live.file('nested-new/page.html'), '<body>replacement</body>');
+    await stream.waitForChanges(1);
+    await quiet(stream);
+    renameSync(live.file('nested'), live.file('nested-old'));
+    renameSync(live.file('nested-new'), live.file('nested'));
+    expect((await rawRequest(server.port, '/nested/page.html')).body.toString()).toContain('replacement');
+
+    await stream.waitForChanges(2);
+    const before = await quiet(stream);
+    writeFileSync(live.file('nested/page.html'), '<body>edited in the new one</body>');
+    const changes = await stream.waitForChanges(before + 1);
+    expect(changes[changes.length - 1]).toEqual(['/nested/page.html']);
+  });
+});
+
 describe('cleanup', () => {
   const live = useLiveSite();
 
   it('a disconnected client leaves the live reload client set (createLiveReload.clients)', async () => {
-    const reload = createLiveReload(live.root());
+    const watches = createWatches(live.root());
+    const reload = createLiveReload(live.root(), watches);
     const server = createServer((req, res) => {
       if (!reload.handle(req, res, new URL(req.url ?? '/', 'http://x').pathname)) {
         res.writeHead(404);
@@ -698,6 +805,7 @@ describe('cleanup', () => {
     } finally {
       for (const stream of streams) stream.destroy();
       reload.close();
+      watches.close();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
     }
