@@ -3,7 +3,8 @@
 // hit costs no system call. Where a directory cannot be watched, nothing under it is cached.
 import { dirname, sep } from 'node:path';
 import { compressBytes } from './encoding.js';
-import { lookup as lookupUncached, readWhole, versionOf, type Snapshot } from './fs-access.js';
+import { lookup as lookupUncached, readHead, readWhole, versionOf, type Snapshot } from './fs-access.js';
+import { SNIFF_BYTES } from './mime.js';
 import type { Coding, Entry } from './types.js';
 import type { DirectoryWatches } from './watches.js';
 
@@ -29,6 +30,8 @@ export interface FileCache {
   contents(entry: Entry): Promise<Snapshot | undefined>;
   /** The compressed bytes of a small file, with the metadata of the version compressed; or undefined. */
   compressed(entry: Entry, coding: Coding): Promise<Snapshot | undefined>;
+  /** The first SNIFF_BYTES of a file of any size (for its type when its name does not tell). */
+  head(entry: Entry): Promise<Buffer>;
   /**
    * Resolves after pending file-system events are handled. An edit that finished before a request
    * arrived has its inotify event queued already, and events are read in the poll phase: one hop to
@@ -129,7 +132,13 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
    * The stored bytes under `key` when they are of the version `entry` describes; else `make` them
    * (once for concurrent callers) from a fresh read, and store them under the version actually read.
    */
-  function bytesFor(key: string, entry: Entry, limit: number, make: (source: Snapshot) => Promise<Snapshot>): Promise<Snapshot | undefined> {
+  function bytesFor(
+    key: string,
+    entry: Entry,
+    limit: number,
+    make: (source: Snapshot) => Promise<Snapshot>,
+    read = (): Promise<Snapshot | undefined> => readWhole(entry.realPath, limit),
+  ): Promise<Snapshot | undefined> {
     if (entry.stats.size > limit) return Promise.resolve(undefined);
     const version = versionOf(entry.stats);
     const cached = bodies.get(key);
@@ -137,7 +146,7 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
     return shared(key, version, async () => {
       const startedAt = generation;
       const cacheable = watchChain(entry.realPath);
-      const source = await readWhole(entry.realPath, limit);
+      const source = await read();
       if (!source) return undefined;
       const made = await make(source);
       if (cacheable) storeBody(key, made, startedAt);
@@ -145,14 +154,23 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
     });
   }
 
-  const contents = (entry: Entry): Promise<Snapshot | undefined> =>
-    bytesFor(entry.realPath, entry, CACHE_LIMITS.maxFileBytes, async (source) => source);
+  const keep = async (source: Snapshot): Promise<Snapshot> => source;
+
+  const contents = (entry: Entry): Promise<Snapshot | undefined> => bytesFor(entry.realPath, entry, CACHE_LIMITS.maxFileBytes, keep);
 
   const compressed = (entry: Entry, coding: Coding): Promise<Snapshot | undefined> =>
     bytesFor(`${entry.realPath}\0${coding}`, entry, CACHE_LIMITS.maxCompressBytes, async ({ bytes, stats }) => ({
       bytes: await compressBytes(bytes, coding),
       stats,
     }));
+
+  /** A small file's head comes from its kept bytes; a larger one's is read and kept on its own. */
+  const head = async (entry: Entry): Promise<Buffer> => {
+    const whole = await contents(entry);
+    if (whole) return whole.bytes.subarray(0, SNIFF_BYTES);
+    const start = await bytesFor(`${entry.realPath}\0head`, entry, Infinity, keep, () => readHead(entry.realPath, SNIFF_BYTES));
+    return start!.bytes;
+  };
 
   return {
     async lookup(path) {
@@ -187,6 +205,7 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
     },
     contents,
     compressed,
+    head,
     // One barrier per turn of the event loop, shared by every request that arrives in it.
     settle: () =>
       (barrier ??= new Promise<void>((resolve) =>

@@ -81,6 +81,17 @@ export async function readWhole(path: string, maxBytes = Infinity): Promise<Snap
   throw fsError('EAGAIN', `${path} kept changing while it was read`);
 }
 
+/** Up to `length` bytes from the start of a file, with the metadata of the version read. */
+export async function readHead(path: string, length: number): Promise<Snapshot> {
+  const { handle, stats } = await openForReading(path);
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(Math.min(length, stats.size)), 0, Math.min(length, stats.size), 0);
+    return { bytes: buffer.subarray(0, bytesRead), stats };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The names and kinds in a directory (no file is opened). */
 export function readDirectory(path: string): Promise<Dirent[]> {
   return fsp.readdir(path, { withFileTypes: true });

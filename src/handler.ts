@@ -7,11 +7,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { lookup, openForReading, readWhole, sameVersion, type OpenFile, type Snapshot } from './fs-access.js';
+import { lookup, openForReading, readHead, readWhole, sameVersion, type OpenFile, type Snapshot } from './fs-access.js';
 import { createFileCache } from './file-cache.js';
 import { createWatches } from './watches.js';
 import { createLiveReload, injectClient, LIVE_SCRIPT_LENGTH } from './live-reload.js';
-import { contentTypeFor } from './mime.js';
+import { SNIFF_BYTES, typeFromName } from './mime.js';
 import { acceptedCodings, compressBytes, etagForCoding } from './encoding.js';
 import { MIN_COMPRESS_SIZE } from './representation.js';
 import { basicAuth, parseCredentials } from './auth.js';
@@ -137,6 +137,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     etag: options.etag ?? true,
     cacheControlFor: cachePolicy(options),
     findSibling: locator.lookupInside,
+    headOf: cache ? cache.head : async (entry) => (await readHead(entry.realPath, SNIFF_BYTES)).bytes,
   };
 
   function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
@@ -187,9 +188,8 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     }
     if (located.kind === 'listing') return sendAnswer(req, res, await listing(located, wantsJson(req, located.query), stamp));
 
-    if (live && contentTypeFor(located.entry.realPath).startsWith('text/html')) {
-      return sendLiveHtml(req, res, located.entry, located.vary);
-    }
+    const named = typeFromName(located.entry.realPath);
+    if (live && named?.startsWith('text/html')) return sendLiveHtml(req, res, located.entry, named, located.vary);
     const representation = await selectRepresentation(req, located.entry, policy, located.vary);
     if (answeredByPreconditions(req, res, representation)) return;
     const sent = await sendRepresentation(req, res, representation);
@@ -232,14 +232,13 @@ export function createHandler(options: HandlerOptions): RequestHandler {
    * coding) and exact Content-Length; compressed after injection, never from a precompressed
    * sibling; no ranges offered, since the bytes are not the file's.
    */
-  async function sendLiveHtml(req: IncomingMessage, res: ServerResponse, entry: Entry, vary?: string): Promise<void> {
+  async function sendLiveHtml(req: IncomingMessage, res: ServerResponse, entry: Entry, contentType: string, vary?: string): Promise<void> {
     const describeLive = (stats: Stats): Representation => {
       const injectedSize = stats.size + LIVE_SCRIPT_LENGTH;
       const coding = policy.compress && injectedSize >= MIN_COMPRESS_SIZE ? acceptedCodings(req.headers['accept-encoding'])[0] : undefined;
       const now = Date.now();
       const lastModifiedSeconds = lastModifiedSecondsFor(stats, now);
       const etag = policy.etag ? etagForCoding(etagFor(stats).replace(/"$/, '-live"'), coding) : undefined;
-      const contentType = contentTypeFor(entry.realPath);
       const headers: Record<string, string | number> = {
         'Content-Type': contentType,
         'Last-Modified': formatHttpDate(lastModifiedSeconds),

@@ -5,7 +5,7 @@ import type { Stats } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { etagFor, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
 import { SIBLING_SUFFIX, acceptedCodings, etagForCoding, isCompressible } from './encoding.js';
-import { contentTypeFor } from './mime.js';
+import { typeFromBytes, typeFromName } from './mime.js';
 import type { Coding, Entry, Representation, RepresentationChoice } from './types.js';
 
 /** Smaller bodies are sent as they are: compressing them saves less than it costs. */
@@ -18,6 +18,13 @@ export interface SelectionPolicy {
   cacheControlFor(fileName: string, contentType: string): string;
   /** Looks a sibling path up under the same safety rules as any request (inside root, not hidden). */
   findSibling(path: string): Promise<Entry | undefined>;
+  /** The first bytes of a file (SNIFF_BYTES), for its type when its name does not tell. */
+  headOf(entry: Entry): Promise<Buffer>;
+}
+
+/** The Content-Type of a file: from its name, or (an unknown extension, `.ts`) from its first bytes. */
+export async function contentTypeOf(entry: Entry, policy: SelectionPolicy): Promise<string> {
+  return typeFromName(entry.realPath) ?? typeFromBytes(entry.realPath, await policy.headOf(entry), entry.stats.size);
 }
 
 /**
@@ -31,7 +38,7 @@ export async function selectRepresentation(
   policy: SelectionPolicy,
   vary?: string,
 ): Promise<Representation> {
-  const contentType = contentTypeFor(entry.realPath);
+  const contentType = await contentTypeOf(entry, policy);
   const negotiable = isCompressible(contentType);
   const build = (file: Entry, coding: Coding | undefined, compressOnTheFly: boolean): Representation =>
     describe({ original: entry, contentType, negotiable, vary, coding, compressOnTheFly }, file, policy);

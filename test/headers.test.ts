@@ -28,6 +28,60 @@ const FILES = [
   ['/nested/page.html', 'nested/page.html'],
 ] as const;
 
+describe('types a file name does not tell', () => {
+  /** Transport-stream packets: a sync byte 0x47 every 188 bytes. */
+  const transportStream = (packets: number): Buffer => {
+    const bytes = Buffer.alloc(188 * packets, 0xff);
+    for (let at = 0; at < bytes.length; at += 188) bytes[at] = 0x47;
+    return bytes;
+  };
+  const binary = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0xff, 0xfe]);
+  const FILES: [name: string, contents: Buffer, type: string][] = [
+    ['module.cjs', Buffer.from('module.exports = 1;\n'), 'text/javascript; charset=utf-8'],
+    ['App.vue', Buffer.from('<template><p>{{ msg }}</p></template>\n'), 'text/plain; charset=utf-8'],
+    ['Widget.svelte', Buffer.from('<script>let n = 0;</script>\n'), 'text/plain; charset=utf-8'],
+    ['View.tsx', Buffer.from('export const View = () => <p>héllo ☃</p>;\n'), 'text/plain; charset=utf-8'],
+    ['Makefile', Buffer.from('all:\n\ttsc\n'), 'text/plain; charset=utf-8'],
+    ['main.ts', Buffer.from('const n: number = 1;\n'), 'text/plain; charset=utf-8'],
+    ['clip.ts', transportStream(20), 'video/mp2t'],
+    ['clip.mts', transportStream(3), 'video/mp2t'],
+    ['types.mts', Buffer.from('export type A = string;\n'), 'text/plain; charset=utf-8'],
+    ['data.unknownext', binary, 'application/octet-stream'],
+    ['latin1.txt2', Buffer.from('caf\xe9 cr\xe8me\n', 'latin1'), 'application/octet-stream'],
+    // Bigger than the file cache keeps whole: the head is read on its own. The sample's last
+    // character is cut in the middle (a 3-byte ☃ across byte 1024) and still reads as text.
+    ['big-notes', Buffer.from(`${'x'.repeat(1023)}${'☃'.repeat(200_000)}`), 'text/plain; charset=utf-8'],
+    // Only the first KiB is looked at, as browsers and `file` do.
+    ['text-then-binary', Buffer.concat([Buffer.alloc(400_000, 0x61), binary]), 'text/plain; charset=utf-8'],
+    ['big-binary-start', Buffer.concat([binary, Buffer.alloc(400_000, 0x61)]), 'application/octet-stream'],
+  ];
+
+  describe.each([
+    ['with the file cache', true],
+    ['without the file cache', false],
+  ])('%s', (_name, fileCache) => {
+    let site: ReturnType<typeof copySite>;
+    let server: TestServer;
+    beforeAll(async () => {
+      site = copySite();
+      for (const [name, contents] of FILES) writeFileSync(join(site.root, name), contents);
+      server = await startServer({ root: site.root, fileCache });
+    });
+    afterAll(async () => {
+      await server.close();
+      site.cleanup();
+    });
+
+    it.each(FILES)('%s → its type, on GET and HEAD alike', async (name, contents, type) => {
+      const got = await rawRequest(server.port, `/${name}`);
+      expect(got.headers['content-type']).toBe(type);
+      expect(got.body.equals(contents)).toBe(true);
+      const head = await rawRequest(server.port, `/${name}`, { method: 'HEAD' });
+      expect(head.headers['content-type']).toBe(type);
+    });
+  });
+});
+
 describe('served from the fixture site', () => {
   let site: TestServer;
   beforeAll(async () => {
@@ -49,7 +103,8 @@ describe('served from the fixture site', () => {
     ['/hello.txt', 'text/plain; charset=utf-8'],
     ['/empty.txt', 'text/plain; charset=utf-8'],
     ['/assets/doc.pdf', 'application/pdf'],
-    ['/noext', 'application/octet-stream'],
+    // No extension, and its bytes are text: shown, not downloaded.
+    ['/noext', 'text/plain; charset=utf-8'],
   ])('%s → Content-Type %s', async (path, type) => {
     const res = await rawRequest(site.port, path);
     expect(res.status).toBe(200);
