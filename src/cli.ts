@@ -14,7 +14,7 @@ import { openBrowser } from './open-browser.js';
 import { ALL_INTERFACES, EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
 import { ListenError, closeGracefully, createServer, listenAll, type Bound } from './server.js';
 import { TlsError, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
-import { paletteFor, requestLogger, type Palette } from './log.js';
+import { paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
 
 /** Injected by build.mjs from package.json. */
 declare const __VERSION__: string;
@@ -59,8 +59,12 @@ interface CliArgs {
 
 class UsageError extends Error {}
 
+/** stdout and stderr, written so that a reader that leaves (`tiny-serve | head -2`) never stops the server. */
+const out = safeWriter(process.stdout);
+const err = safeWriter(process.stderr);
+
 function fatal(message: string): never {
-  process.stderr.write(`tiny-serve: ${message}\n`);
+  err(`tiny-serve: ${message}\n`);
   process.exit(1);
 }
 
@@ -269,15 +273,15 @@ function banner(palette: Palette, settings: Settings, ports: number[]): string {
 function announce(palette: Palette, settings: Settings, tls: TlsMaterial | undefined, ports: number[]): void {
   settings.endpoints.forEach((endpoint, index) => {
     if (endpoint.kind === 'tcp' && endpoint.port !== 0 && ports[index] !== endpoint.port) {
-      process.stdout.write(`\n  ${palette.yellow(`Port ${endpoint.port} is in use, using ${ports[index]} instead.`)}\n`);
+      out(`\n  ${palette.yellow(`Port ${endpoint.port} is in use, using ${ports[index]} instead.`)}\n`);
     }
   });
   if (tls?.validTo && tls.validTo.getTime() < Date.now()) {
-    process.stdout.write(`\n  ${palette.yellow(`The certificate in --ssl-cert expired on ${tls.validTo.toISOString().slice(0, 10)}: browsers will refuse it.`)}\n`);
+    out(`\n  ${palette.yellow(`The certificate in --ssl-cert expired on ${tls.validTo.toISOString().slice(0, 10)}: browsers will refuse it.`)}\n`);
   }
-  process.stdout.write(banner(palette, settings, ports));
+  out(banner(palette, settings, ports));
   if (settings.open !== undefined) {
-    const note = (line: string): void => void process.stdout.write(`  ${palette.yellow(line)}\n`);
+    const note = (line: string): void => out(`  ${palette.yellow(line)}\n`);
     const index = settings.endpoints.findIndex((endpoint) => endpoint.kind === 'tcp');
     const endpoint = settings.endpoints[index];
     if (endpoint?.kind !== 'tcp') return note('--open: nothing to open, the server listens on Unix sockets only');
@@ -515,7 +519,7 @@ async function main(): Promise<void> {
     runPrimary({
       count: settings.workers,
       graceMs: SHUTDOWN_GRACE_MS,
-      log: (line) => process.stdout.write(`\n  ${palette.dim(line)}\n`),
+      log: (line) => out(`\n  ${palette.dim(line)}\n`),
       onListening: (ports) => announce(palette, settings, tls, ports),
     });
     return;
@@ -525,7 +529,7 @@ async function main(): Promise<void> {
     endpoint.kind === 'tcp' && assigned?.[index] !== undefined ? { ...endpoint, port: assigned[index]! } : endpoint,
   );
 
-  const logRequest = settings.quiet ? undefined : requestLogger((line) => process.stdout.write(line), palette);
+  const logRequest = settings.quiet ? undefined : requestLogger(out, palette);
   const respond = logRequest
     ? (req: IncomingMessage, res: ServerResponse) => {
         logRequest(req, res);
@@ -558,7 +562,7 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(130); // a second Ctrl-C: leave at once
     stopping = true;
-    process.stdout.write(`\n  ${palette.dim(`${signal}: stopping (Ctrl+C again to force)`)}\n`);
+    out(`\n  ${palette.dim(`${signal}: stopping (Ctrl+C again to force)`)}\n`);
     handler.close(); // ends live-reload streams, which would otherwise hold the close for the grace period
     void closeAll().then(() => process.exit(0));
   };

@@ -1,5 +1,21 @@
-// Terminal output: colours (TTY only, never with NO_COLOR) and the one-line-per-response request log.
+// Terminal output: writers that never stop the server, colours (TTY only, never with NO_COLOR) and the
+// one-line-per-response request log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * A writer to `stream` that output trouble never stops: once a write fails (EPIPE after the reader of
+ * `tiny-serve | head -2` has left), the error is swallowed and nothing more is written there. The
+ * listener also covers writes that go to the stream directly (the handler's default error line).
+ */
+export function safeWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  let failed = false;
+  stream.on('error', () => {
+    failed = true;
+  });
+  return (text) => {
+    if (!failed) stream.write(text);
+  };
+}
 
 export interface Palette {
   bold(text: string): string;

@@ -4,9 +4,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SITE } from './helpers.js';
+import { safeWriter } from '../src/log.js';
 import {
   REPO,
   delay,
@@ -228,6 +230,41 @@ describe('request log', () => {
     await delay(300); // the log line is written when the response closes, well within this
     expect(cli.stdout).not.toContain('/hello.txt');
     expect(cli.hasExited).toBe(false);
+  });
+});
+
+describe('output', () => {
+  it('keeps serving after the reader of stdout leaves (tiny-serve | head -2), and exits 0 on SIGTERM', async () => {
+    const cli = startCli([SITE, '-p', '0']);
+    const port = await cli.port();
+    cli.child.stdout!.destroy(); // what `head -2` does once it has its lines: every log line now fails (EPIPE)
+
+    const statuses: number[] = [];
+    for (let request = 0; request < 5; request += 1) statuses.push((await httpGet('127.0.0.1', port, '/hello.txt')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expect(cli.hasExited).toBe(false);
+    cli.child.kill('SIGTERM'); // its "stopping" line fails too
+    expect(await cli.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(cli.stderr).toBe('');
+  });
+
+  // The CLI's stderr carries the one-line errors and the handler's 500 reports, none of which a run
+  // can be made to produce on purpose: the writer is tested alone.
+  it('a writer swallows its stream\'s failure and writes nothing more there', async () => {
+    let writes = 0;
+    const broken = new Writable({
+      write(_chunk, _encoding, done) {
+        writes += 1;
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const write = safeWriter(broken);
+    write('first line\n');
+    await finished(broken).catch(() => undefined); // the failure has been emitted
+    write('second line\n');
+    write('third line\n');
+    expect(writes).toBe(1);
+    expect(broken.destroyed).toBe(true);
   });
 });
 

@@ -92,6 +92,45 @@ describe('--workers', () => {
     expect((await httpGet('127.0.0.1', port, '/hello.txt')).status).toBe(200);
   });
 
+  it('keeps every worker serving after the reader of stdout leaves', { timeout: 15_000 }, async () => {
+    const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--workers', '2']);
+    const port = await cli.port();
+    expect(await waitFor(() => childrenOf(cli.child.pid!).length === 2, 5000)).toBe(true);
+    const workers = childrenOf(cli.child.pid!).sort();
+    cli.child.stdout!.destroy(); // as `tiny-serve --workers 2 | head -2` does once it has its lines
+
+    const statuses: number[] = [];
+    for (let request = 0; request < 10; request += 1) statuses.push((await httpGet('127.0.0.1', port, '/hello.txt')).status);
+    expect(statuses).toEqual(Array(10).fill(200));
+    expect(cli.hasExited).toBe(false);
+    expect(childrenOf(cli.child.pid!).sort()).toEqual(workers); // none died writing its log line
+    cli.child.kill('SIGTERM');
+    expect(await cli.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+  });
+
+  it('restarts a worker that keeps dying young ever more slowly', { timeout: 15_000 }, async () => {
+    const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--workers', '2', '--quiet']);
+    const port = await cli.port();
+    expect(await waitFor(() => childrenOf(cli.child.pid!).length === 2, 5000)).toBe(true);
+    const gaps: number[] = [];
+    for (let round = 0; round < 4; round += 1) {
+      const before = childrenOf(cli.child.pid!);
+      process.kill(before[before.length - 1]!, 'SIGKILL');
+      const killed = Date.now();
+      expect(await waitFor(() => {
+        const now = childrenOf(cli.child.pid!);
+        return now.length === 2 && now.some((pid) => !before.includes(pid));
+      }, 5000)).toBe(true);
+      gaps.push(Date.now() - killed);
+    }
+
+    // 0.1 s, 0.2 s, 0.4 s, 0.8 s: each wait doubles, and the server answers throughout.
+    expect(gaps[3]!).toBeGreaterThanOrEqual(800);
+    expect(gaps[3]! - gaps[0]!).toBeGreaterThanOrEqual(500);
+    expect(cli.stdout).toMatch(/starting another in 0\.8 s/);
+    expect((await httpGet('127.0.0.1', port, '/hello.txt')).status).toBe(200);
+  });
+
   it.each([['0'], ['abc'], ['-2']])('--workers %s exits 1 with one line', async (value) => {
     const result = await runCli([SITE, '-p', '0', '--workers', value]);
     expect(result.code).toBe(1);
