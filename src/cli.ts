@@ -9,7 +9,7 @@ import { hideBin } from 'yargs/helpers';
 import { createHandler } from './handler.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { HandlerOptions } from './types.js';
-import { assignedPorts, isWorker, runPrimary, serveAsWorker } from './workers.js';
+import { assignedPorts, isWorker, joinPool, runPrimary } from './workers.js';
 import { openBrowser } from './open-browser.js';
 import { ALL_INTERFACES, EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
 import { ListenError, closeGracefully, createServer, listenAll, type Bound } from './server.js';
@@ -497,6 +497,8 @@ async function tlsOrExit(files: TlsFiles | undefined): Promise<TlsMaterial | und
 }
 
 async function main(): Promise<void> {
+  // A worker takes the primary's stop from the start, before anything else can keep it waiting.
+  const listening = isWorker() ? joinPool() : undefined;
   let args: CliArgs;
   try {
     args = parseArgs(hideBin(process.argv));
@@ -548,9 +550,9 @@ async function main(): Promise<void> {
   for (const { server } of bound) server.on('error', (error: Error) => fatal(`server error: ${error.message}`));
   const ports = bound.map(({ port }) => port);
   const closeAll = (): Promise<unknown> => Promise.all(bound.map(({ server }) => closeGracefully(server, SHUTDOWN_GRACE_MS)));
-  if (isWorker()) {
+  if (listening) {
     const shareAs = endpoints.map((endpoint, index) => (endpoint.kind === 'tcp' && endpoint.port !== 0 ? ports[index]! : 0));
-    serveAsWorker(ports, shareAs, () => {
+    listening(ports, shareAs, () => {
       handler.close();
       void closeAll().then(() => process.exit(0));
     });

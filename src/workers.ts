@@ -11,7 +11,7 @@ export const PORT_VARIABLE = 'TINY_SERVE_WORKER_PORT';
 
 export interface PrimaryOptions {
   count: number;
-  /** Called once every worker listens, with the port bound for each endpoint: print the banner. */
+  /** Called once every worker listens (never after a stop), with the port bound for each endpoint: print the banner. */
   onListening(ports: number[]): void;
   /** How long workers get to finish in-flight responses after a stop. */
   graceMs: number;
@@ -23,6 +23,17 @@ export interface PrimaryOptions {
  * then twice as long each time it happens again, up to `maxMs`; one that ran longer is replaced at once.
  */
 export const RESTART = { firstMs: 100, maxMs: 10_000, stableMs: 60_000 } as const;
+
+/**
+ * How long past the grace period the primary waits for a stopped worker before killing it: a worker
+ * cuts its last connections at `graceMs` itself, so this only covers one that hangs.
+ */
+const STOP_MARGIN_MS = 500;
+
+/** Why a worker ended, for people: `SIGKILL`, or `code 1`. */
+export function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ?? `code ${code ?? 'unknown'}`;
+}
 
 /**
  * Runs the primary: forks the first worker, then the others on the port it bound. Exits with the
@@ -39,11 +50,11 @@ export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions)
   const fork = (): Worker => {
     const worker = cluster.fork(ports === undefined ? {} : { [PORT_VARIABLE]: ports.join(',') });
     const started = Date.now();
-    worker.on('exit', (code) => {
+    worker.on('exit', (code, signal: NodeJS.Signals | null) => {
       if (stopping) return;
       if (ports === undefined) process.exit(code ?? 1);
       restartDelay = Date.now() - started >= RESTART.stableMs ? 0 : Math.min(Math.max(restartDelay * 2, RESTART.firstMs), RESTART.maxMs);
-      log(`worker ${worker.process.pid} exited (${code}); starting another${restartDelay > 0 ? ` in ${restartDelay / 1000} s` : ''}`);
+      log(`worker ${worker.process.pid} exited (${exitReason(code, signal)}); starting another${restartDelay > 0 ? ` in ${restartDelay / 1000} s` : ''}`);
       setTimeout(() => {
         if (!stopping) fork();
       }, restartDelay);
@@ -51,23 +62,9 @@ export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions)
     return worker;
   };
 
-  // The banner waits until every worker listens: when it shows, the whole pool is serving.
-  let listening = 0;
-  let bound: number[] = [];
-  const onMessage = (message: WorkerMessage): void => {
-    if (message.type !== 'listening' || listening >= count) return;
-    listening += 1;
-    if (ports === undefined) {
-      ports = message.shareAs;
-      bound = message.ports;
-      for (let index = 1; index < count; index += 1) fork().on('message', onMessage);
-    }
-    if (listening === count) onListening(bound);
-  };
-  fork().on('message', onMessage);
-
   const stop = (): void => {
-    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+    // Only workers still running: one that died and awaits its restart has no exit left to wait for.
+    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && !worker.isDead());
     if (stopping) {
       for (const worker of workers) worker.process.kill('SIGKILL');
       process.exit(130);
@@ -81,16 +78,34 @@ export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions)
         remaining -= 1;
         if (remaining === 0) process.exit(0);
       });
-      worker.send({ type: 'stop' } satisfies WorkerMessage);
+      // A listening worker finishes its responses on the message and ignores the signal; one still
+      // starting has nothing in flight and leaves on either (the signal even before it can read messages).
+      worker.send({ type: 'stop' } satisfies WorkerMessage, () => {});
+      worker.process.kill('SIGTERM');
     }
-    // Workers force-close after graceMs themselves; this is the backstop.
     setTimeout(() => {
       for (const worker of workers) worker.process.kill('SIGKILL');
       process.exit(0);
-    }, graceMs + 2_000).unref();
+    }, graceMs + STOP_MARGIN_MS).unref();
   };
+  // Before the first fork: a signal at any moment from here on stops the pool cleanly.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  // The banner waits until every worker listens: when it shows, the whole pool is serving.
+  let listening = 0;
+  let first: Extract<WorkerMessage, { type: 'listening' }> | undefined;
+  const onMessage = (message: WorkerMessage): void => {
+    if (stopping || message.type !== 'listening' || listening >= count) return;
+    listening += 1;
+    if (ports === undefined) {
+      ports = message.shareAs;
+      first = message;
+      for (let index = 1; index < count; index += 1) fork().on('message', onMessage);
+    }
+    if (listening === count) onListening(first!.ports);
+  };
+  fork().on('message', onMessage);
 }
 
 /** In a worker: the port to bind (strictly) for each endpoint, when the primary has fixed them. */
@@ -100,16 +115,28 @@ export function assignedPorts(): number[] | undefined {
 }
 
 /**
- * In a worker: reports the bound ports and stops on the primary's message. Signals are left to the
- * primary (a terminal's Ctrl-C reaches the whole process group), so each is stopped exactly once.
+ * In a worker, first thing (before any await, so no stop from the primary is missed): until the
+ * worker listens, a stop message or signal exits at once, as nothing is in flight yet. Returns the
+ * function to call once listening: it reports the bound ports, and from then on the
+ * primary's stop message calls `stop`. Signals are then left to the primary (a terminal's Ctrl-C
+ * reaches the whole process group), so each worker is stopped exactly once.
  */
-export function serveAsWorker(ports: number[], shareAs: number[], stop: () => void): void {
-  process.send?.({ type: 'listening', ports, shareAs } satisfies WorkerMessage);
+export function joinPool(): (ports: number[], shareAs: number[], stop: () => void) => void {
+  let stopListening: (() => void) | undefined;
   process.on('message', (message: WorkerMessage) => {
-    if (message.type === 'stop') stop();
+    if (message.type !== 'stop') return;
+    if (stopListening) stopListening();
+    else process.exit(0);
   });
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => {});
+  const onSignal = (): void => {
+    if (!stopListening) process.exit(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return (ports, shareAs, stop) => {
+    stopListening = stop;
+    process.send?.({ type: 'listening', ports, shareAs } satisfies WorkerMessage);
+  };
 }
 
 export const isWorker = (): boolean => cluster.isWorker;

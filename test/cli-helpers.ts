@@ -2,6 +2,7 @@
 // ports from the OS, and plain HTTP requests to any host.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -201,3 +202,20 @@ export function httpGet(host: string, port: number, path: string, agent: Agent |
 export function delay(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
+
+/** Pids of the running (not zombie) processes whose environment holds `entry` (`NAME=value`), from /proc. */
+export function processesWithEnv(entry: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+        return readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(entry);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
