@@ -2,6 +2,7 @@
 // the startup banner, the request log and signal handling. A thin layer over the library.
 import { existsSync } from 'node:fs';
 import { availableParallelism, networkInterfaces } from 'node:os';
+import { isIP } from 'node:net';
 import { dirname, relative, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yargs from 'yargs';
@@ -225,9 +226,20 @@ function localUrl(settings: Settings, host: string, port: number): string {
   return urlFor(settings.tls ? 'https' : 'http', ALL_INTERFACES.has(host) ? 'localhost' : host, port);
 }
 
-/** `Local:` (and `Network:`) lines for each TCP endpoint, `Socket:` for each Unix socket. */
-function endpointLines(palette: Palette, settings: Settings, ports: number[]): string[] {
+/** Addresses only this machine reaches: localhost and the loopback range (127.0.0.0/8, ::1). */
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^(?:::ffff:)?127\.\d+\.\d+\.\d+$/i.test(address);
+}
+
+/**
+ * `Local:` for each TCP endpoint and `Network:` for where other devices reach it, `Socket:` for each
+ * Unix socket. Exposure is judged by the address bound (`addresses`), not the name given: a host name
+ * can stand for a loopback address.
+ */
+function endpointLines(palette: Palette, settings: Settings, ports: number[], addresses: string[]): string[] {
+  const scheme = settings.tls ? 'https' : 'http';
   const lines: string[] = [];
+  let exposed = false;
   settings.endpoints.forEach((endpoint, index) => {
     if (endpoint.kind === 'unix') {
       lines.push(`  Socket:   ${palette.cyan(`unix:${endpoint.path}`)}`);
@@ -235,25 +247,31 @@ function endpointLines(palette: Palette, settings: Settings, ports: number[]): s
     }
     const port = ports[index]!;
     lines.push(`  Local:    ${palette.cyan(localUrl(settings, endpoint.host, port))}`);
-    if (!ALL_INTERFACES.has(endpoint.host)) return;
-    const scheme = settings.tls ? 'https' : 'http';
-    for (const address of networkAddresses(endpoint.host)) lines.push(`  Network:  ${palette.cyan(urlFor(scheme, address, port))}`);
+    const bound = addresses[index] || endpoint.host;
+    if (ALL_INTERFACES.has(endpoint.host)) {
+      exposed = true;
+      for (const address of networkAddresses(endpoint.host)) lines.push(`  Network:  ${palette.cyan(urlFor(scheme, address, port))}`);
+    } else if (!isLoopback(bound)) {
+      exposed = true;
+      // An address as given (with a link-local zone); a host name as the address others can reach.
+      const shown = isIP(endpoint.host.split('%')[0]!) ? endpoint.host : bound;
+      lines.push(`  Network:  ${palette.cyan(urlFor(scheme, shown, port))}`);
+    }
   });
-  const tcp = settings.endpoints.filter((endpoint) => endpoint.kind === 'tcp');
-  if (tcp.length > 0 && !tcp.some((endpoint) => ALL_INTERFACES.has(endpoint.host))) {
+  if (!exposed && settings.endpoints.some((endpoint) => endpoint.kind === 'tcp')) {
     lines.push(`  Network:  ${palette.dim('use --host to expose')}`);
   }
   return lines;
 }
 
-function banner(palette: Palette, settings: Settings, ports: number[]): string {
+function banner(palette: Palette, settings: Settings, ports: number[], addresses: string[]): string {
   const { handlerOptions: options } = settings;
   const shown = relative(process.cwd(), options.root) || '.';
   const lines = [
     '',
     `  ${palette.bold('tiny-serve')} ${palette.dim(`v${__VERSION__}`)}  serving ${palette.cyan(shown)}`,
     '',
-    ...endpointLines(palette, settings, ports),
+    ...endpointLines(palette, settings, ports, addresses),
   ];
   const notes = [
     settings.configPath && `config ${relative(process.cwd(), settings.configPath)}`,
@@ -270,7 +288,7 @@ function banner(palette: Palette, settings: Settings, ports: number[]): string {
 }
 
 /** The startup banner, with notes first when a port moved or the certificate expired; then --open. */
-function announce(palette: Palette, settings: Settings, tls: TlsMaterial | undefined, ports: number[]): void {
+function announce(palette: Palette, settings: Settings, tls: TlsMaterial | undefined, ports: number[], addresses: string[]): void {
   settings.endpoints.forEach((endpoint, index) => {
     if (endpoint.kind === 'tcp' && endpoint.port !== 0 && ports[index] !== endpoint.port) {
       out(`\n  ${palette.yellow(`Port ${endpoint.port} is in use, using ${ports[index]} instead.`)}\n`);
@@ -279,7 +297,7 @@ function announce(palette: Palette, settings: Settings, tls: TlsMaterial | undef
   if (tls?.validTo && tls.validTo.getTime() < Date.now()) {
     out(`\n  ${palette.yellow(`The certificate in --ssl-cert expired on ${tls.validTo.toISOString().slice(0, 10)}: browsers will refuse it.`)}\n`);
   }
-  out(banner(palette, settings, ports));
+  out(banner(palette, settings, ports, addresses));
   if (settings.open !== undefined) {
     const note = (line: string): void => out(`  ${palette.yellow(line)}\n`);
     const index = settings.endpoints.findIndex((endpoint) => endpoint.kind === 'tcp');
@@ -496,6 +514,14 @@ async function tlsOrExit(files: TlsFiles | undefined): Promise<TlsMaterial | und
   }
 }
 
+/** The address each server bound (`0.0.0.0`, `192.168.1.5`, `::1`), or '' for a Unix socket. */
+function boundAddresses(bound: Bound[]): string[] {
+  return bound.map(({ server }) => {
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.address : '';
+  });
+}
+
 async function main(): Promise<void> {
   // A worker takes the primary's stop from the start, before anything else can keep it waiting.
   const listening = isWorker() ? joinPool() : undefined;
@@ -522,7 +548,7 @@ async function main(): Promise<void> {
       count: settings.workers,
       graceMs: SHUTDOWN_GRACE_MS,
       log: (line) => out(`\n  ${palette.dim(line)}\n`),
-      onListening: (ports) => announce(palette, settings, tls, ports),
+      onListening: (ports, addresses) => announce(palette, settings, tls, ports, addresses),
     });
     return;
   }
@@ -549,16 +575,17 @@ async function main(): Promise<void> {
   }
   for (const { server } of bound) server.on('error', (error: Error) => fatal(`server error: ${error.message}`));
   const ports = bound.map(({ port }) => port);
+  const addresses = boundAddresses(bound);
   const closeAll = (): Promise<unknown> => Promise.all(bound.map(({ server }) => closeGracefully(server, SHUTDOWN_GRACE_MS)));
   if (listening) {
     const shareAs = endpoints.map((endpoint, index) => (endpoint.kind === 'tcp' && endpoint.port !== 0 ? ports[index]! : 0));
-    listening(ports, shareAs, () => {
+    listening(ports, addresses, shareAs, () => {
       handler.close();
       void closeAll().then(() => process.exit(0));
     });
     return;
   }
-  announce(palette, settings, tls, ports);
+  announce(palette, settings, tls, ports, addresses);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -4,15 +4,18 @@
 import cluster, { type Worker } from 'node:cluster';
 
 /** Messages between the primary and its workers. */
-export type WorkerMessage = { type: 'listening'; ports: number[]; shareAs: number[] } | { type: 'stop' };
+export type WorkerMessage = { type: 'listening'; ports: number[]; addresses: string[]; shareAs: number[] } | { type: 'stop' };
 
 /** Set in a worker's environment: the ports (one per endpoint, comma-separated) every worker after the first must bind. */
 export const PORT_VARIABLE = 'TINY_SERVE_WORKER_PORT';
 
 export interface PrimaryOptions {
   count: number;
-  /** Called once every worker listens (never after a stop), with the port bound for each endpoint: print the banner. */
-  onListening(ports: number[]): void;
+  /**
+   * Called once every worker listens (never after a stop), with the port and the address bound for
+   * each endpoint: print the banner.
+   */
+  onListening(ports: number[], addresses: string[]): void;
   /** How long workers get to finish in-flight responses after a stop. */
   graceMs: number;
   log(line: string): void;
@@ -103,7 +106,7 @@ export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions)
       first = message;
       for (let index = 1; index < count; index += 1) fork().on('message', onMessage);
     }
-    if (listening === count) onListening(first!.ports);
+    if (listening === count) onListening(first!.ports, first!.addresses);
   };
   fork().on('message', onMessage);
 }
@@ -117,11 +120,11 @@ export function assignedPorts(): number[] | undefined {
 /**
  * In a worker, first thing (before any await, so no stop from the primary is missed): until the
  * worker listens, a stop message or signal exits at once, as nothing is in flight yet. Returns the
- * function to call once listening: it reports the bound ports, and from then on the
+ * function to call once listening: it reports the bound ports and addresses, and from then on the
  * primary's stop message calls `stop`. Signals are then left to the primary (a terminal's Ctrl-C
  * reaches the whole process group), so each worker is stopped exactly once.
  */
-export function joinPool(): (ports: number[], shareAs: number[], stop: () => void) => void {
+export function joinPool(): (ports: number[], addresses: string[], shareAs: number[], stop: () => void) => void {
   let stopListening: (() => void) | undefined;
   process.on('message', (message: WorkerMessage) => {
     if (message.type !== 'stop') return;
@@ -133,9 +136,9 @@ export function joinPool(): (ports: number[], shareAs: number[], stop: () => voi
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return (ports, shareAs, stop) => {
+  return (ports, addresses, shareAs, stop) => {
     stopListening = stop;
-    process.send?.({ type: 'listening', ports, shareAs } satisfies WorkerMessage);
+    process.send?.({ type: 'listening', ports, addresses, shareAs } satisfies WorkerMessage);
   };
 }
 

@@ -1,8 +1,9 @@
 // The command line, tested through the built bundle: banner, ports, errors, help, request log, signals.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
 import { Agent, request, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -64,6 +65,50 @@ describe('startup banner', () => {
       expect(address, url).toBeDefined();
       expect((await httpGet(address!, port, '/hello.txt')).status).toBe(200);
     }
+  });
+});
+
+/** This machine's addresses that other devices can reach (not loopback, not link-local), by family. */
+const externalAddresses = Object.values(networkInterfaces())
+  .flat()
+  .filter((info) => info !== undefined && !info.internal && !info.address.startsWith('fe80'))
+  .map((info) => info!);
+const externalIPv4 = externalAddresses.find((info) => info.family === 'IPv4')?.address;
+const externalIPv6 = externalAddresses.find((info) => info.family === 'IPv6')?.address;
+
+describe('startup banner for one address', () => {
+  it.each([
+    ['IPv4', externalIPv4, (address: string, port: number) => `http://${address}:${port}/`],
+    ['IPv6', externalIPv6, (address: string, port: number) => `http://[${address}]:${port}/`],
+  ])('a non-loopback %s --host is announced as exposed on that address (skipped without one)', async (_family, address, url) => {
+    if (address === undefined) return void expect(address).toBeUndefined(); // this machine has none
+    const cli = startCli([SITE, '-p', '0', '--host', address]);
+    const port = await cli.port();
+
+    expect(cli.stdout).toContain(`  Local:    ${url(address, port)}\n`);
+    expect(cli.stdout).toContain(`  Network:  ${url(address, port)}\n`);
+    expect(cli.stdout).not.toContain('use --host to expose');
+    expect((await httpGet(address, port, '/hello.txt')).status).toBe(200);
+  });
+
+  it.each([['localhost'], ['127.0.0.2'], ['::1']])('--host %s is loopback only: the banner says how to expose it', async (host) => {
+    const cli = startCli([SITE, '-p', '0', '--host', host]);
+    const port = await cli.port();
+
+    expect(cli.stdout).toContain(`  Network:  use --host to expose\n`);
+    expect(cli.stdout.match(/Network:/g)).toHaveLength(1);
+    expect(port).toBeGreaterThan(0);
+  });
+
+  it('judges a host name by the address it binds', async () => {
+    const name = hostname();
+    const { address } = await lookup(name);
+    const cli = startCli([SITE, '-p', '0', '--host', name]);
+    const port = await cli.port();
+
+    expect(cli.stdout).toContain(`  Local:    http://${name}:${port}/\n`);
+    if (/^127\.|^::1$/.test(address)) expect(cli.stdout).toContain('  Network:  use --host to expose\n');
+    else expect(cli.stdout).toMatch(new RegExp(`  Network:  http://\\[?${address.replace(/\./g, '\\.')}\\]?:${port}/\n`));
   });
 });
 
