@@ -5,7 +5,7 @@ import { availableParallelism, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import { dirname, relative, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createHandler } from './handler.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -69,8 +69,9 @@ function fatal(message: string): never {
   process.exit(1);
 }
 
-function parseArgs(argv: string[]): CliArgs {
-  return yargs(argv)
+/** The parser: the one table of flags, from which help, "did you mean", completion and the repeat check come. */
+function cliParser(argv: string[]): Argv {
+  const parser: Argv = yargs(argv)
     .scriptName('tiny-serve')
     .command('$0 [dir]', 'Serve a directory over HTTP', (command) =>
       command.positional('dir', {
@@ -172,7 +173,9 @@ function parseArgs(argv: string[]): CliArgs {
     .example('$0 dist --single', 'Preview a single-page app (client-side routes get index.html)')
     .example('$0 --ssl-cert c.pem --ssl-key k.pem', 'Serve over HTTPS and HTTP/2')
     .example('$0 -l 8080 -l unix:/tmp/s.sock', 'Listen on a port and on a Unix socket')
-    .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)')
+    .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)', (current: string) =>
+      completeFlags(flagsOf(parser), current, argv.slice(argv.indexOf(`--${COMPLETION_KEY}`) + 1, -1)),
+    )
     .strict()
     .help()
     .alias('help', 'h')
@@ -181,8 +184,89 @@ function parseArgs(argv: string[]): CliArgs {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
       throw new UsageError(message ?? error?.message ?? 'invalid arguments');
+    });
+  return parser;
+}
+
+/** The option that the generated completion scripts call the program with (yargs' protocol). */
+const COMPLETION_KEY = 'get-yargs-completions';
+
+/** yargs' own option table, as `getOptions()` returns it (which @types/yargs does not declare). */
+interface OptionTable {
+  key: Record<string, unknown>;
+  alias: Record<string, string[] | undefined>;
+  boolean: string[];
+  array: string[];
+  hiddenOptions: string[];
+  defaultDescription: Record<string, string | undefined>;
+}
+
+/** One flag as the parser knows it. */
+interface Flag {
+  /** The long name: `strict-port`. */
+  name: string;
+  /** `p`, `live`. */
+  aliases: string[];
+  boolean: boolean;
+  /** Given several times, a list (`--listen`, `--header`, `--watch-ignore`). */
+  repeatable: boolean;
+  /** On unless turned off (`--no-compress`); its default is documented as `true`. */
+  onByDefault: boolean;
+}
+
+/** The flags, read from the parser's option table rather than listed again by hand. */
+function flagsOf(parser: Argv): Flag[] {
+  const table = (parser as unknown as { getOptions(): OptionTable }).getOptions();
+  const aliases = new Set(Object.values(table.alias).flat());
+  return Object.keys(table.key)
+    .filter((key) => !aliases.has(key) && !table.hiddenOptions.includes(key))
+    .map((name) => ({
+      name,
+      aliases: table.alias[name] ?? [],
+      boolean: table.boolean.includes(name),
+      repeatable: table.array.includes(name),
+      onByDefault: table.defaultDescription[name] === 'true',
+    }));
+}
+
+/** `-p` for a one-letter name, `--port` for the rest. */
+const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
+
+/** How a flag can be written: `--port`, `-p`; `--no-compress` for one that is on by default. */
+function spellings(flag: Flag): string[] {
+  return [flag.name, ...flag.aliases].map(dashed).concat(flag.boolean && flag.onByDefault ? [`--no-${flag.name}`] : []);
+}
+
+/**
+ * Completions for the word being typed: every spelling of every flag not given yet (repeatable ones
+ * always). Any other word (the directory, a flag's value) gets none, so the shell completes file names.
+ */
+function completeFlags(flags: Flag[], current: string, before: string[]): string[] {
+  if (!current.startsWith('-')) return [];
+  const given = new Set(before.map((word) => word.split('=')[0]));
+  return flags
+    .flatMap((flag) => {
+      const forms = spellings(flag);
+      return !flag.repeatable && forms.some((form) => given.has(form)) ? [] : forms;
     })
-    .parseSync() as unknown as CliArgs;
+    .filter((form) => form.startsWith(current));
+}
+
+/** Flags with a value that `--no-<flag>` may still turn off: `--no-single` overrides the config file's `single`. */
+const MAY_TURN_OFF = new Set(['single']);
+
+/**
+ * What yargs makes of value flags used the wrong way, as one line each: a single-value flag given
+ * twice becomes a list (repeatable flags stay lists), and `--no-host` becomes `false`.
+ */
+function rejectMisusedValues(args: CliArgs, flags: Flag[]): void {
+  for (const flag of flags) {
+    if (flag.boolean) continue;
+    const value = (args as unknown as Record<string, unknown>)[flag.name];
+    if (!flag.repeatable && Array.isArray(value)) fatal(`--${flag.name} was given ${value.length === 2 ? 'twice' : `${value.length} times`}`);
+    const turnedOff = Array.isArray(value) ? value.includes(false) : value === false;
+    if (turnedOff && !MAY_TURN_OFF.has(flag.name)) fatal(`--no-${flag.name} is not an option: --${flag.name} takes a value`);
+  }
 }
 
 /** Parses a port from the command line or $PORT: an integer 0..65535, or a one-line error. */
@@ -458,11 +542,31 @@ function settingsFrom(args: CliArgs): Settings {
   };
 }
 
-/** Every long flag and alias, for "did you mean". */
-const KNOWN_FLAGS = [
-  'port', 'host', 'listen', 'strict-port', 'quiet', 'workers', 'config', 'listing', 'single', 'clean-urls', 'compress',
-  'cache', 'cache-hashed', 'etag', 'file-cache', 'cors', 'header', 'auth', 'watch', 'live', 'watch-ignore', 'open', 'ssl-cert', 'ssl-key', 'ssl-pass', 'http2', 'help', 'version',
-];
+/**
+ * Flags of the peers (serve, http-server, sirv-cli) and a few natural guesses that tiny-serve has under
+ * another name with the same meaning. Where the peers give one letter different meanings, both readings.
+ */
+const PEER_FLAGS: Record<string, string[]> = {
+  '-s': ['--single', '--quiet'], // serve and sirv: --single; http-server: --silent
+  '--spa': ['--single'],
+  '--silent': ['--quiet'], // http-server
+  '-L': ['--quiet'], // serve: --no-request-logging
+  '--no-request-logging': ['--quiet'],
+  '-a': ['--host'], // http-server: address to bind
+  '--address': ['--host'],
+  '-C': ['--cors', '--ssl-cert'], // serve: --cors; sirv and http-server: --cert
+  '-m': ['--cache'], // sirv: --maxage, in seconds
+  '--maxage': ['--cache'],
+  '--max-age': ['--cache'],
+  '--immutable': ['--cache-hashed'], // sirv: for uniquely named assets
+  '-u': ['--no-compress'], // serve: --no-compression
+  '--no-compression': ['--no-compress'],
+  '--no-port-switching': ['--strict-port'], // serve
+  '--cert': ['--ssl-cert'], // sirv, http-server
+  '--key': ['--ssl-key'],
+  '-K': ['--ssl-key'],
+  '--live-reload': ['--live'],
+};
 
 /** Edits (insert, delete, substitute, swap two neighbours) to turn `a` into `b`. */
 function editDistance(a: string, b: string): number {
@@ -477,30 +581,67 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** yargs lists an unknown `--cors-x` twice (`cors-x, corsX`): keep the spelling the user typed. */
-function tidyUnknown(message: string): string {
-  const match = /^Unknown arguments?: (.+)$/.exec(message);
-  if (!match) return message;
-  const names = match[1]!.split(', ');
-  const typed = names.filter((name) => !names.some((other) => other !== name && camel(other) === name));
-  const asTyped = (name: string): string =>
-    process.argv.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`)) ? `--${name}` : name;
-  return `Unknown argument${typed.length > 1 ? 's' : ''}: ${typed.map(asTyped).join(', ')}`;
+/**
+ * The unknown flags as the user typed them (`-s`, `--no-clipboard`, `-xy`, `--x` for `--x=1`; from
+ * `-qs`, where -q is known, `-s`; `-single`, a long name with one dash, whole). yargs names them
+ * without dashes, `--no-` or grouping (`s`, `clipboard`, `x, y`), and a kebab-case one twice (`cors-x,
+ * corsX`); a name no flag word accounts for (an extra positional) is kept as yargs gave it.
+ */
+function typedUnknowns(names: string[], argv: string[], isLongName: (name: string) => boolean): string[] {
+  const unknown = new Set(names);
+  const accounted = new Set<string>();
+  const typed = new Set<string>();
+  const end = argv.indexOf('--');
+  for (const word of end === -1 ? argv : argv.slice(0, end)) {
+    const long = /^--([^=]+)/.exec(word)?.[1];
+    const short = long === undefined ? /^-([A-Za-z]+)/.exec(word)?.[1] : undefined;
+    const keys = long !== undefined ? [long, long.replace(/^no-/, '')].flatMap((key) => [key, camel(key)]) : [...(short ?? '')];
+    const matched = keys.filter((key) => unknown.has(key));
+    if (matched.length === 0) continue;
+    for (const key of matched) accounted.add(key);
+    if (long !== undefined) typed.add(`--${long}`);
+    else if (matched.length === short!.length || isLongName(short!)) typed.add(`-${short}`);
+    else for (const letter of matched) typed.add(`-${letter}`);
+  }
+  const rest = names.filter((name) => !accounted.has(name) && !names.some((other) => other !== name && camel(other) === name));
+  return [...typed, ...rest];
 }
 
-/** For "Unknown argument: --prot", the closest flag: "; did you mean --port?". */
-function suggestion(message: string): string {
-  const unknown = /^Unknown arguments?: (.+)$/.exec(message)?.[1]?.split(', ')[0]?.replace(/^-+/, '');
-  if (!unknown) return '';
-  const extended = unknown.length >= 3 ? KNOWN_FLAGS.find((flag) => flag.startsWith(unknown)) : undefined;
-  if (extended) return `; did you mean --${extended}?`;
-  const negated = unknown.startsWith('no-') ? unknown.slice(3) : undefined;
+/** Every flag under each of its long names (`watch`, `live`). */
+const longNames = (flags: Flag[]): Flag[] =>
+  flags.flatMap((flag) => [flag, ...flag.aliases.filter((alias) => alias.length > 1).map((alias) => ({ ...flag, name: alias }))]);
+
+/** The flags an unknown one probably meant: a peer's name for it, else the closest of ours. */
+function suggestionsFor(typed: string, flags: Flag[]): string[] {
+  const name = typed.replace(/^-+/, '');
+  const peer = PEER_FLAGS[typed] ?? PEER_FLAGS[`--${name}`];
+  if (peer) return peer;
+  if (!typed.startsWith('-') || (!typed.startsWith('--') && name.length === 1)) return [];
+  const long = longNames(flags);
+  if (long.some((flag) => flag.name === name)) return [`--${name}`]; // `-single`, one dash short
+  const extended = name.length >= 3 ? long.find((flag) => flag.name.startsWith(name)) : undefined;
+  if (extended) return [`--${extended.name}`];
+  // `--no-etga` means a boolean flag turned off: --no-etag.
+  const negated = name.startsWith('no-') ? name.slice(3) : undefined;
   let best: { flag: string; distance: number } | undefined;
-  for (const flag of KNOWN_FLAGS) {
-    const distance = Math.min(editDistance(unknown, flag), negated === undefined ? Infinity : editDistance(negated, flag));
-    if (!best || distance < best.distance) best = { flag: negated !== undefined && editDistance(negated, flag) === distance ? `no-${flag}` : flag, distance };
+  for (const flag of long) {
+    const plain = editDistance(name, flag.name);
+    const off = negated !== undefined && flag.boolean ? editDistance(negated, flag.name) : Infinity;
+    const distance = Math.min(plain, off);
+    if (!best || distance < best.distance) best = { flag: off < plain ? `no-${flag.name}` : flag.name, distance };
   }
-  return best && best.distance <= (unknown.length <= 3 ? 1 : 2) ? `; did you mean --${best.flag}?` : '';
+  return best && best.distance <= (name.length <= 3 ? 1 : 2) ? [`--${best.flag}`] : [];
+}
+
+/** `Unknown argument: -s; did you mean --single or --quiet?` (one line, whatever was typed). */
+function usageMessage(message: string, argv: string[], flags: Flag[]): string {
+  const names = /^Unknown arguments?: (.+)$/.exec(message)?.[1]?.split(', ');
+  if (!names) return message;
+  const isLongName = (name: string): boolean => `--${name}` in PEER_FLAGS || longNames(flags).some((flag) => flag.name === name);
+  const unknown = typedUnknowns(names, argv, isLongName).map((typed) => ({ typed, meant: suggestionsFor(typed, flags).join(' or ') }));
+  const list = `Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.map(({ typed }) => typed).join(', ')}`;
+  const hints = unknown.filter(({ meant }) => meant !== '').map(({ typed, meant }) => (unknown.length > 1 ? `${meant} for ${typed}` : meant));
+  return hints.length > 0 ? `${list}; did you mean ${hints.join(', ')}?` : list;
 }
 
 /** Reads and checks the TLS files, or exits with the one-line problem. */
@@ -525,13 +666,15 @@ function boundAddresses(bound: Bound[]): string[] {
 async function main(): Promise<void> {
   // A worker takes the primary's stop from the start, before anything else can keep it waiting.
   const listening = isWorker() ? joinPool() : undefined;
+  const argv = hideBin(process.argv);
+  const parser = cliParser(argv);
   let args: CliArgs;
   try {
-    args = parseArgs(hideBin(process.argv));
+    args = parser.parseSync() as unknown as CliArgs;
   } catch (error) {
-    const message = tidyUnknown((error as Error).message);
-    fatal(`${message}${suggestion(message)} (see tiny-serve --help)`);
+    fatal(`${usageMessage((error as Error).message, argv, flagsOf(parser))} (see tiny-serve --help)`);
   }
+  rejectMisusedValues(args, flagsOf(parser));
   const settings = settingsFrom(args);
   const palette = paletteFor(process.stdout, process.env);
   const tls = await tlsOrExit(settings.tls);

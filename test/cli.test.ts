@@ -189,12 +189,89 @@ describe('bad input', () => {
     ['--strict', '--strict-port'],
     ['--wach', '--watch'],
     ['--cors-x', '--cors'],
-    ['--no-etga', '--etag'],
-  ])('an unknown %s says: did you mean %s?', async (typed, meant) => {
+    ['--no-etga', '--no-etag'],
+    ['-single', '--single'], // one dash short
+    ['-spa', '--single'],
+    // The peers' names for tiny-serve's flags (serve, http-server, sirv-cli), and natural guesses.
+    ['-s', '--single or --quiet'], // serve and sirv: --single; http-server: --silent
+    ['--spa', '--single'],
+    ['--silent', '--quiet'],
+    ['-L', '--quiet'],
+    ['--no-request-logging', '--quiet'],
+    ['-a', '--host'],
+    ['--address', '--host'],
+    ['-C', '--cors or --ssl-cert'], // serve: --cors; sirv and http-server: --cert
+    ['-m', '--cache'],
+    ['--maxage', '--cache'],
+    ['--immutable', '--cache-hashed'],
+    ['-u', '--no-compress'],
+    ['--no-compression', '--no-compress'],
+    ['--no-port-switching', '--strict-port'],
+    ['--cert', '--ssl-cert'],
+    ['--key', '--ssl-key'],
+    ['-K', '--ssl-key'],
+    ['--live-reload', '--live'],
+  ])('an unknown %s says, as typed: did you mean %s?', async (typed, meant) => {
     const result = await runCli([SITE, '-p', '0', typed]);
     expect(result.code).toBe(1);
-    expect(linesOf(result.stderr)).toHaveLength(1);
-    expect(result.stderr).toContain(`did you mean ${meant}?`);
+    expect(linesOf(result.stderr)).toEqual([`tiny-serve: Unknown argument: ${typed}; did you mean ${meant}? (see tiny-serve --help)`]);
+  });
+
+  it.each([
+    [['--no-clipboard'], 'Unknown argument: --no-clipboard'],
+    [['--x=1'], 'Unknown argument: --x'],
+    [['-xy'], 'Unknown argument: -xy'],
+    [['-qs'], 'Unknown argument: -s; did you mean --single or --quiet?'], // -q is known
+    [['--zzzz', '-s', '--silent'], 'Unknown arguments: --zzzz, -s, --silent; did you mean --single or --quiet for -s, --quiet for --silent?'],
+    [['extra'], 'Unknown argument: extra'], // a second directory
+  ])('%j: names the unknown flags as typed, on one line', async (typed, message) => {
+    const result = await runCli([SITE, '-p', '0', ...typed]);
+    expect(result.code).toBe(1);
+    expect(linesOf(result.stderr)).toEqual([`tiny-serve: ${message} (see tiny-serve --help)`]);
+  });
+
+  it.each([
+    [['--port=1', '--port=2'], '--port was given twice'],
+    [['-p', '1', '--port', '2', '-p', '3'], '--port was given 3 times'],
+    [['-p', '0', '--host', 'localhost', '-H', '127.0.0.1'], '--host was given twice'],
+    [['-p', '0', '--open', '--open'], '--open was given twice'],
+    [['-p', '0', '--single', 'a.html', '--single', 'b.html'], '--single was given twice'],
+    [['-p', '0', '--cache', '1', '--cache', '2'], '--cache was given twice'],
+    [['-p', '0', '--workers', '2', '--workers', '3'], '--workers was given twice'],
+  ])('%j: a flag that takes one value given again is one line', async (args, message) => {
+    const result = await runCli([SITE, ...args]);
+    expect(result.code).toBe(1);
+    expect(linesOf(result.stderr)).toEqual([`tiny-serve: ${message}`]);
+    expect(result.stdout).toBe('');
+  });
+
+  it.each([['--no-host'], ['--no-listen'], ['--no-config'], ['--no-open'], ['--no-header'], ['--no-cache']])(
+    '%s: a flag that takes a value cannot be turned off, in one line',
+    async (typed) => {
+      const result = await runCli([SITE, typed]);
+      const flag = typed.replace('--no-', '--');
+      expect(result.code).toBe(1);
+      expect(linesOf(result.stderr)).toEqual([`tiny-serve: ${typed} is not an option: ${flag} takes a value`]);
+    },
+  );
+
+  it('--no-single still turns off the config file\'s single-page fallback', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tiny-serve-no-single-'));
+    try {
+      await writeFile(join(dir, 'index.html'), '<p>app</p>');
+      await writeFile(join(dir, 'tiny-serve.json'), '{ "single": true }');
+      const cli = startCli([dir, '-p', '0', '--no-single']);
+      const port = await cli.port();
+      expect(cli.stdout).not.toContain('single-page app');
+      const res = await new Promise<IncomingMessage>((done, fail) => {
+        request({ host: '127.0.0.1', port, path: '/some/route', headers: { accept: 'text/html' } }, done).on('error', fail).end();
+      });
+      res.resume();
+      expect(res.statusCode).toBe(404);
+    } finally {
+      await stopAll();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('suggests nothing for a flag that is nothing like any other', async () => {
@@ -214,6 +291,33 @@ describe('bad input', () => {
     const result = await runCli(['--get-yargs-completions', 'tiny-serve', '--str']);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')).toContain('--strict-port');
+  });
+
+  it('completes every spelling of every flag: --long, -short, --no-name for those on by default', async () => {
+    const result = await runCli(['--get-yargs-completions', 'tiny-serve', '-']);
+    expect(result.code).toBe(0);
+    const words = linesOf(result.stdout);
+    expect(words).toEqual(expect.arrayContaining(['--port', '-p', '--host', '-H', '-l', '-q', '-o', '-h', '-v', '--watch', '--live']));
+    expect(words).toEqual(expect.arrayContaining(['--no-listing', '--no-compress', '--no-etag', '--no-file-cache', '--no-http2']));
+    // No one-letter alias with two dashes (--p), no $0, no camelCase duplicate.
+    for (const word of words) expect(word).toMatch(/^(?:-[A-Za-z]|--[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/);
+    expect(new Set(words).size).toBe(words.length);
+  });
+
+  it('completes nothing but flags, so the shell completes the directory itself', async () => {
+    const result = await runCli(['--get-yargs-completions', 'tiny-serve', '']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+  });
+
+  it('leaves out a flag already given, unless it is repeatable', async () => {
+    const result = await runCli(['--get-yargs-completions', 'tiny-serve', '--port', '3000', '--listen', '8080', '--no-etag', '--']);
+    const words = linesOf(result.stdout);
+    expect(words).toContain('--listen');
+    expect(words).toContain('--host');
+    expect(words).not.toContain('--port');
+    expect(words).not.toContain('--etag');
+    expect(words).not.toContain('--no-etag');
   });
 
   const isRoot = process.getuid?.() === 0;
