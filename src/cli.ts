@@ -16,6 +16,7 @@ import { ALL_INTERFACES, EndpointError, describeEndpoint, parseEndpoint, urlFor,
 import { ListenError, closeGracefully, createServer, listenAll, type Bound } from './server.js';
 import { TlsError, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
 import { paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
+import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from './live-reload.js';
 
 /** Injected by build.mjs from package.json. */
 declare const __VERSION__: string;
@@ -655,6 +656,10 @@ async function tlsOrExit(files: TlsFiles | undefined): Promise<TlsMaterial | und
   }
 }
 
+/** Live reload's own requests, several on every page load: plumbing, not the site (only under --watch). */
+const LIVE_PATHS = new Set([EVENTS_PATH, CLIENT_PATH, WORKER_PATH]);
+const isLivePlumbing = (url = ''): boolean => LIVE_PATHS.has(url.split('?')[0]!);
+
 /** The address each server bound (`0.0.0.0`, `192.168.1.5`, `::1`), or '' for a Unix socket. */
 function boundAddresses(bound: Bound[]): string[] {
   return bound.map(({ server }) => {
@@ -701,9 +706,10 @@ async function main(): Promise<void> {
   );
 
   const logRequest = settings.quiet ? undefined : requestLogger(out, palette);
+  const watching = settings.handlerOptions.watch === true;
   const respond = logRequest
     ? (req: IncomingMessage, res: ServerResponse) => {
-        logRequest(req, res);
+        if (!(watching && isLivePlumbing(req.url))) logRequest(req, res);
         handler(req, res);
       }
     : handler;

@@ -10,6 +10,7 @@ import { finished } from 'node:stream/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SITE } from './helpers.js';
 import { safeWriter } from '../src/log.js';
+import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../src/live-reload.js';
 import {
   REPO,
   delay,
@@ -368,6 +369,43 @@ describe('request log', () => {
     const [line] = await cli.waitForOutput(/^.*GET \/hello\.txt .*$/m);
     expect(line).toMatch(/^\d\d:\d\d:\d\d GET \/hello\.txt 200 13 B \d+\.\d ms$/);
     expect(cli.stdout).not.toContain(ANSI_ESCAPE);
+  });
+
+  /** Requests live reload's client makes on every page load: its script, its SharedWorker, its event stream. */
+  async function livePlumbingRequests(port: number): Promise<number[]> {
+    const statuses = [(await httpGet('127.0.0.1', port, CLIENT_PATH)).status, (await httpGet('127.0.0.1', port, WORKER_PATH)).status];
+    const events = request({ host: '127.0.0.1', port, path: EVENTS_PATH, agent: false });
+    const res = await new Promise<IncomingMessage>((done, fail) => {
+      events.once('response', done);
+      events.once('error', fail);
+      events.end();
+    });
+    statuses.push(res.statusCode!);
+    res.resume();
+    events.destroy();
+    return statuses;
+  }
+
+  it('leaves live reload\'s own requests out of the log under --watch', async () => {
+    const cli = startCli([SITE, '-p', '0', '--watch']);
+    const port = await cli.port();
+    expect(await livePlumbingRequests(port)).toEqual([200, 200, 200]);
+    expect((await httpGet('127.0.0.1', port, '/hello.txt')).status).toBe(200);
+
+    cli.child.kill('SIGTERM'); // every response has closed (and been logged, if at all) once it exits
+    expect(await cli.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(cli.stdout).toMatch(/GET \/hello\.txt 200/);
+    expect(cli.stdout).not.toContain('/__tiny-serve/');
+  });
+
+  it('logs those paths without --watch: they are the site\'s own', async () => {
+    const cli = startCli([SITE, '-p', '0']);
+    const port = await cli.port();
+    expect(await livePlumbingRequests(port)).toEqual([404, 404, 404]);
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.waitForExit()).toEqual({ code: 0, signal: null });
+    for (const path of [CLIENT_PATH, WORKER_PATH, EVENTS_PATH]) expect(cli.stdout).toContain(`GET ${path} 404`);
   });
 
   it('logs nothing with --quiet', async () => {
