@@ -547,27 +547,27 @@ function settingsFrom(args: CliArgs): Settings {
  * Flags of the peers (serve, http-server, sirv-cli) and a few natural guesses that tiny-serve has under
  * another name with the same meaning. Where the peers give one letter different meanings, both readings.
  */
-const PEER_FLAGS: Record<string, string[]> = {
-  '-s': ['--single', '--quiet'], // serve and sirv: --single; http-server: --silent
-  '--spa': ['--single'],
-  '--silent': ['--quiet'], // http-server
-  '-L': ['--quiet'], // serve: --no-request-logging
-  '--no-request-logging': ['--quiet'],
-  '-a': ['--host'], // http-server: address to bind
-  '--address': ['--host'],
-  '-C': ['--cors', '--ssl-cert'], // serve: --cors; sirv and http-server: --cert
-  '-m': ['--cache'], // sirv: --maxage, in seconds
-  '--maxage': ['--cache'],
-  '--max-age': ['--cache'],
-  '--immutable': ['--cache-hashed'], // sirv: for uniquely named assets
-  '-u': ['--no-compress'], // serve: --no-compression
-  '--no-compression': ['--no-compress'],
-  '--no-port-switching': ['--strict-port'], // serve
-  '--cert': ['--ssl-cert'], // sirv, http-server
-  '--key': ['--ssl-key'],
-  '-K': ['--ssl-key'],
-  '--live-reload': ['--live'],
-};
+const PEER_FLAGS = new Map<string, string[]>([
+  ['-s', ['--single', '--quiet']], // serve and sirv: --single; http-server: --silent
+  ['--spa', ['--single']],
+  ['--silent', ['--quiet']], // http-server
+  ['-L', ['--quiet']], // serve: --no-request-logging
+  ['--no-request-logging', ['--quiet']],
+  ['-a', ['--host']], // http-server: address to bind
+  ['--address', ['--host']],
+  ['-C', ['--cors', '--ssl-cert']], // serve: --cors; sirv and http-server: --cert
+  ['-m', ['--cache']], // sirv: --maxage, in seconds
+  ['--maxage', ['--cache']],
+  ['--max-age', ['--cache']],
+  ['--immutable', ['--cache-hashed']], // sirv: for uniquely named assets
+  ['-u', ['--no-compress']], // serve: --no-compression
+  ['--no-compression', ['--no-compress']],
+  ['--no-port-switching', ['--strict-port']], // serve
+  ['--cert', ['--ssl-cert']], // sirv, http-server
+  ['--key', ['--ssl-key']],
+  ['-K', ['--ssl-key']],
+  ['--live-reload', ['--live']],
+]);
 
 /** Edits (insert, delete, substitute, swap two neighbours) to turn `a` into `b`. */
 function editDistance(a: string, b: string): number {
@@ -615,7 +615,7 @@ const longNames = (flags: Flag[]): Flag[] =>
 /** The flags an unknown one probably meant: a peer's name for it, else the closest of ours. */
 function suggestionsFor(typed: string, flags: Flag[]): string[] {
   const name = typed.replace(/^-+/, '');
-  const peer = PEER_FLAGS[typed] ?? PEER_FLAGS[`--${name}`];
+  const peer = PEER_FLAGS.get(typed) ?? PEER_FLAGS.get(`--${name}`);
   if (peer) return peer;
   if (!typed.startsWith('-') || (!typed.startsWith('--') && name.length === 1)) return [];
   const long = longNames(flags);
@@ -638,7 +638,7 @@ function suggestionsFor(typed: string, flags: Flag[]): string[] {
 function usageMessage(message: string, argv: string[], flags: Flag[]): string {
   const names = /^Unknown arguments?: (.+)$/.exec(message)?.[1]?.split(', ');
   if (!names) return message;
-  const isLongName = (name: string): boolean => `--${name}` in PEER_FLAGS || longNames(flags).some((flag) => flag.name === name);
+  const isLongName = (name: string): boolean => PEER_FLAGS.has(`--${name}`) || longNames(flags).some((flag) => flag.name === name);
   const unknown = typedUnknowns(names, argv, isLongName).map((typed) => ({ typed, meant: suggestionsFor(typed, flags).join(' or ') }));
   const list = `Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.map(({ typed }) => typed).join(', ')}`;
   const hints = unknown.filter(({ meant }) => meant !== '').map(({ typed, meant }) => (unknown.length > 1 ? `${meant} for ${typed}` : meant));

@@ -225,6 +225,7 @@ describe('bad input', () => {
     [['-qs'], 'Unknown argument: -s; did you mean --single or --quiet?'], // -q is known
     [['--zzzz', '-s', '--silent'], 'Unknown arguments: --zzzz, -s, --silent; did you mean --single or --quiet for -s, --quiet for --silent?'],
     [['extra'], 'Unknown argument: extra'], // a second directory
+    [['__proto__'], 'Unknown argument: __proto__'], // no lookup may reach Object.prototype
   ])('%j: names the unknown flags as typed, on one line', async (typed, message) => {
     const result = await runCli([SITE, '-p', '0', ...typed]);
     expect(result.code).toBe(1);
