@@ -11,17 +11,21 @@ const USER_PAGE_HEADERS = {
 };
 const PAGE_HEADERS = { ...USER_PAGE_HEADERS, 'Content-Security-Policy': "default-src 'none'" };
 
-const pages = new Map<number, Buffer>();
+const pages = new Map<string, Buffer>();
 
-/** The built-in page for a status: fixed text only, nothing from the request becomes markup. */
-function builtInPage(status: number): Buffer {
-  let page = pages.get(status);
+/**
+ * The built-in page for a status, with an optional sentence under its title: fixed text only,
+ * nothing from the request becomes markup.
+ */
+function builtInPage(status: number, note = ''): Buffer {
+  const key = `${status}\0${note}`;
+  let page = pages.get(key);
   if (!page) {
     const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
     page = Buffer.from(
-      `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><h1>${title}</h1></html>\n`,
+      `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><h1>${title}</h1>${note && `<p>${note}</p>`}</html>\n`,
     );
-    pages.set(status, page);
+    pages.set(key, page);
   }
   return page;
 }
@@ -44,6 +48,17 @@ export function pageAnswer(status: number, extraHeaders: Record<string, string> 
   const page = body ?? builtInPage(status);
   const base = body ? USER_PAGE_HEADERS : PAGE_HEADERS;
   return { status, headers: { ...base, ...extraHeaders, 'Content-Length': page.length }, body: page };
+}
+
+/**
+ * A built-in page as HTTP/1.1 bytes for a socket that no node:http response owns (a CONNECT, plain
+ * HTTP on the HTTPS port), closing the connection after it.
+ */
+export function rawPage(status: number, extraHeaders: Record<string, string> = {}, note?: string): Buffer {
+  const body = builtInPage(status, note);
+  const headers = { ...PAGE_HEADERS, ...extraHeaders, 'Content-Length': body.length, Date: new Date().toUTCString(), Connection: 'close' };
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
 }
 
 /** Sends a status with its built-in page; HEAD gets the same headers and no body. */

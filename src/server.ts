@@ -8,7 +8,9 @@ import { connect, type AddressInfo, type Server as NetServer, type Socket } from
 import { lstat, unlink } from 'node:fs/promises';
 import type { SecureContextOptions } from 'node:tls';
 import type { Endpoint } from './endpoints.js';
-import { sendPage } from './pages.js';
+import type { Duplex } from 'node:stream';
+import type { Http2ServerResponse } from 'node:http2';
+import { ALLOWED_METHODS, rawPage, sendPage } from './pages.js';
 
 /**
  * Server limits, set on purpose. Node enforces the header and request timeouts by a sweep every
@@ -70,13 +72,66 @@ export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
     );
     server.setTimeout(socketTimeout);
     trackHttp2Connections(server);
+    refuseConnect(server);
+    answerPlainHttp(server);
     return server;
   }
   // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400.
   const httpOptions = { ...timeouts, maxHeaderSize, requireHostHeader: true };
   const server = tls ? https().createServer({ ...tls.options, ...httpOptions, handshakeTimeout }, handler) : createHttpServer(httpOptions, handler);
   server.setTimeout(socketTimeout);
+  refuseConnect(server);
+  if (tls) answerPlainHttp(server as HttpsServer);
   return server;
+}
+
+/** How long a socket whose raw bytes were answered here may linger before it is closed. */
+const LINGER_MS = 5_000;
+
+/** Writes a whole answer on a raw socket and closes it; the client's further bytes are read and dropped. */
+function answerRaw(socket: Duplex, answer: Buffer): void {
+  socket.on('error', () => socket.destroy());
+  socket.end(answer);
+  socket.resume();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * CONNECT asks for a tunnel, which a file server never opens: 405 with `Allow`, as for every other
+ * method it does not implement. node:http hands CONNECT to a 'connect' event, and unheard, drops the
+ * connection without a word. On an HTTP/2 server the event also brings HTTP/2 streams, as a request
+ * and response.
+ */
+function refuseConnect(server: AnyServer): void {
+  server.on('connect', (req: IncomingMessage, target: Duplex | Http2ServerResponse) => {
+    if ('writeHead' in target) return sendPage(req, target as unknown as ServerResponse, 405, { Allow: ALLOWED_METHODS });
+    answerRaw(target, rawPage(405, { Allow: ALLOWED_METHODS }));
+  });
+}
+
+/** Connections of a TLS server still in their handshake: no HTTP layer knows them yet. */
+const handshaking = new WeakMap<NetServer, Set<Socket>>();
+
+/**
+ * For a TLS server: plain HTTP sent to the HTTPS port gets an answer it can read, not an empty reply
+ * (OpenSSL recognises an HTTP request line in place of a handshake): a 400 saying to use https,
+ * written on the TCP socket beneath the failed TLS one (`_parent`, the socket node:tls wrapped; a
+ * Node without it leaves the old silent close). And connections still in their handshake are known,
+ * so that a shutdown need not wait out their handshake timeout.
+ */
+function answerPlainHttp(server: HttpsServer | Http2SecureServer): void {
+  const pending = new Set<Socket>();
+  handshaking.set(server, pending);
+  server.on('connection', (socket: Socket) => {
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
+  });
+  server.on('secureConnection', (socket: Socket & { _parent?: Socket }) => pending.delete(socket._parent ?? socket));
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, tlsSocket: Socket & { _parent?: Socket }) => {
+    const socket = tlsSocket._parent;
+    const plainHttp = error.code === 'ERR_SSL_HTTP_REQUEST' || error.code === 'ERR_SSL_HTTPS_PROXY_REQUEST';
+    if (plainHttp && socket && !socket.destroyed) answerRaw(socket, rawPage(400, {}, 'This port speaks HTTPS: use an https:// address.'));
+  });
 }
 
 /** HPACK's size of a header list (RFC 9113 §6.5.2): names and values plus 32 octets per field. */
@@ -265,7 +320,11 @@ function closeHttp2All(tracked: Http2Connections): void {
 export function closeGracefully(server: AnyServer, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     const tracked = http2Connections.get(server as Http2SecureServer);
-    const closeIdle = tracked ? () => closeHttp2Idle(tracked) : () => (server as Server).closeIdleConnections();
+    const closeHttpIdle = tracked ? () => closeHttp2Idle(tracked) : () => (server as Server).closeIdleConnections();
+    const closeIdle = (): void => {
+      for (const socket of handshaking.get(server) ?? []) socket.destroy();
+      closeHttpIdle();
+    };
     const closeAll = tracked ? () => closeHttp2All(tracked) : () => (server as Server).closeAllConnections();
     const sweep = setInterval(closeIdle, 50);
     const deadline = setTimeout(closeAll, graceMs);

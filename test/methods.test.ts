@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { IncomingHttpHeaders } from 'node:http';
-import { rawRequest, SITE, startServer, type TestServer } from './helpers.js';
+import { exchange, rawRequest, SITE, startServer, type TestServer } from './helpers.js';
+import { serve } from '../src/serve.js';
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 
@@ -34,6 +35,19 @@ describe('GET and HEAD', () => {
     const res = await rawRequest(site.port, path, { method: 'HEAD' });
     expect(res.status).toBe(200);
     expect(res.body.length).toBe(0);
+  });
+});
+
+describe('CONNECT', () => {
+  // node:http hands CONNECT to a separate event and, when nothing listens, closes without a word:
+  // tiny-serve's servers (serve() and the CLI) listen.
+  it('answers 405 with Allow, like every other method it does not implement', async () => {
+    const served = await serve({ root: SITE, host: '127.0.0.1' });
+    const { head, body } = await exchange(served.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n').finally(() => served.close());
+    expect(head).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(head).toContain(`\r\nAllow: ${ALLOW}\r\n`);
+    expect(head).toContain("\r\nContent-Security-Policy: default-src 'none'\r\n");
+    expect(Number(/\r\nContent-Length: (\d+)/.exec(head)?.[1])).toBe(body.length);
   });
 });
 

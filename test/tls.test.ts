@@ -8,6 +8,7 @@ import { connect as h2Connect, constants as http2Constants, type ClientHttp2Sess
 import { Agent, Server as HttpsServer, request as httpsRequest, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { serve, type ServeHandle, type ServeOptions } from '../src/serve.js';
 import { HTTP2_MAX_STREAMS, SERVER_LIMITS } from '../src/server.js';
@@ -378,6 +379,83 @@ describe('the HTTP/1.1 fallback of the HTTP/2 server', () => {
     },
     20_000,
   );
+});
+
+describe('what is not HTTPS on the HTTPS port', () => {
+  /** Writes `text` on a plain TCP connection and resolves with everything received until it closes. */
+  function plainExchange(port: number, text: string): Promise<string> {
+    return new Promise((done, fail) => {
+      const socket = netConnect(port, HOST, () => socket.write(text));
+      cleanups.push(() => void socket.destroy());
+      let received = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('error', fail);
+      socket.on('close', () => done(received));
+    });
+  }
+
+  it.each([
+    ['HTTP/2 and HTTP/1.1', true],
+    ['HTTP/1.1 only', false],
+  ])('plain HTTP gets a readable 400 that says to use https (%s)', async (_name, http2) => {
+    const handle = await serveTls({ http2 });
+    const text = await plainExchange(handle.port, 'GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(text).toMatch(/\r\nConnection: close\r\n/);
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+    expect(body).toContain('https://');
+    expect(Number(/\r\nContent-Length: (\d+)/.exec(text)?.[1])).toBe(Buffer.byteLength(body, 'latin1'));
+    // TLS on the same port still works.
+    if (http2) expect((await h2Get(await openSession(handle.url), { path: '/hello.txt' })).status).toBe(200);
+    expect((await h1Get(handle.port, { path: '/hello.txt' })).status).toBe(200);
+  });
+
+  it('a connection that never sends a byte does not hold up close()', async () => {
+    const handle = await serveTls();
+    const socket = netConnect(handle.port, HOST);
+    cleanups.push(() => void socket.destroy());
+    await new Promise((done) => socket.once('connect', done));
+    const closedByServer = new Promise((done) => socket.once('close', done));
+    socket.on('error', () => {});
+    // Within the test's timeout, far below the 10 s a first byte may take.
+    await handle.close();
+    await closedByServer;
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it.each([
+    ['HTTP/1.1 over TLS', false],
+    ['the HTTP/1.1 side of the HTTP/2 server', true],
+  ])('CONNECT answers 405 with Allow over %s', async (_name, http2) => {
+    const handle = await serveTls({ http2 });
+    const text = await new Promise<string>((done) => {
+      const socket = tlsConnect({ host: HOST, port: handle.port, ca, ALPNProtocols: ['http/1.1'] }, () =>
+        socket.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'),
+      );
+      cleanups.push(() => void socket.destroy());
+      let received = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('error', () => {});
+      socket.on('close', () => done(received));
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(text).toMatch(/\r\nAllow: GET, HEAD, OPTIONS\r\n/);
+  });
+
+  it('CONNECT over HTTP/2 answers 405 with Allow', async () => {
+    const handle = await serveTls();
+    const session = await openSession(handle.url);
+    const stream = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' });
+    const headers = await new Promise<Record<string, unknown>>((done, fail) => {
+      stream.once('response', done);
+      stream.once('error', fail);
+    });
+    stream.destroy();
+    expect(headers[':status']).toBe(405);
+    expect(headers.allow).toBe('GET, HEAD, OPTIONS');
+  });
 });
 
 describe('CLI', () => {
