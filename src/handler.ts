@@ -23,7 +23,7 @@ import { cachePolicy } from './cache-policy.js';
 import { acceptMethod, pageAnswer, sendAnswer, sendPage, sendRedirect, type Answer } from './pages.js';
 import { ifRangeAllows, multipartFraming, parseRange, type ByteRange, type Multipart } from './range.js';
 import { describeAgain, selectRepresentation, type SelectionPolicy } from './representation.js';
-import { makeRoot, parseTarget } from './resolve.js';
+import { makeRoot, parseTarget, relativeInside, type Root } from './resolve.js';
 import { clientGone, streamCompressed, streamFile, streamMultipart } from './body.js';
 import { awaitTurn } from './pipelining.js';
 import type { Entry, HandlerOptions, Representation } from './types.js';
@@ -89,6 +89,24 @@ function validateOptions(options: HandlerOptions): void {
   }
 }
 
+/**
+ * Once, at creation: a single-page fallback that is not a file inside the root would answer every
+ * client-side route with 404, which reads as a broken app rather than a typo.
+ */
+function checkFallback(root: Root, single: HandlerOptions['single']): void {
+  if (!single) return;
+  const name = single === true ? 'index.html' : single;
+  const path = resolve(root.path, name.replace(/^\/+/, ''));
+  if (relativeInside(root, path) === undefined) throw new Error(`single-page fallback ${name} is outside the served directory`);
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    // missing: said below
+  }
+  if (!isFile) throw new Error(`single-page fallback not found: ${path}`);
+}
+
 const WHOLE = { kind: 'whole' } as const;
 
 /** How to answer with a representation once the file is open. */
@@ -119,6 +137,7 @@ function rangesFromMemory(bytes: Buffer, ranges: ByteRange[], { framing }: BodyP
 export function createHandler(options: HandlerOptions): RequestHandler {
   validateOptions(options);
   const root = makeRoot(resolveRoot(options.root));
+  checkFallback(root, options.single);
   // One watch per directory, shared: the file cache's invalidation and live reload's events.
   const watches = options.fileCache === false && !options.watch ? undefined : createWatches(root.path);
   const cache = watches && options.fileCache !== false ? createFileCache(root.path, watches) : undefined;

@@ -30,11 +30,12 @@ export const SAVE_STYLES: Record<string, Save> = {
   /** git checkout: the file written from the index (git unlinks and creates it). */
   'git checkout': async (site, path, contents) => {
     if (!existsSync(join(site, '.git'))) execFileSync('git', ['init', '-q'], { cwd: site });
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: site, input: contents, encoding: 'utf8' }).trim();
+    // Only hash-object reads stdin: given to a command that does not, it can fail with EPIPE.
+    const git = (args: string[], input?: string): string => execFileSync('git', args, { cwd: site, input, encoding: 'utf8' }).trim();
     const name = relative(site, path);
-    const blob = git('hash-object', '-w', '--stdin');
-    git('update-index', '--add', '--cacheinfo', `100644,${blob},${name}`);
-    git('checkout', '--', name);
+    const blob = git(['hash-object', '-w', '--stdin'], contents);
+    git(['update-index', '--add', '--cacheinfo', `100644,${blob},${name}`]);
+    git(['checkout', '--', name]);
   },
   'delete and create again': async (_site, path, contents) => {
     await rm(path);

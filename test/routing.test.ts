@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copySite, rawRequest, SITE, startServer, type RawResponse, type TestServer } from './helpers.js';
+import { linesOf, runCli } from './cli-helpers.js';
+import { createHandler } from '../src/handler.js';
 import type { HandlerOptions } from '../src/types.js';
 
 const ROOT_INDEX = readFileSync(join(SITE, 'index.html'), 'utf8');
@@ -161,6 +163,31 @@ describe('SPA fallback', () => {
       const res = await rawRequest(site().port, target, { headers: accept ? { Accept: accept } : {} });
       expect(res.status).toBe(404);
       expect(text(res)).toBe(CUSTOM_404);
+    });
+  });
+
+  describe('a fallback that is not a file inside the root', () => {
+    it.each<[string, HandlerOptions['single'], RegExp]>([
+      ['a missing file', 'app.html', /^single-page fallback not found: .*app\.html$/],
+      ['a directory', 'nested', /^single-page fallback not found: .*nested$/],
+      ['a path outside the root', '../outside.html', /^single-page fallback \.\.\/outside\.html is outside the served directory$/],
+    ])('is refused when the handler is created: %s', (_name, single, message) => {
+      expect(() => createHandler({ root: SITE, single })).toThrow(message);
+    });
+
+    it('is refused for single: true without index.html', () => {
+      const root = mkdtempSync(join(tmpdir(), 'tiny-serve-spa-'));
+      try {
+        expect(() => createHandler({ root, single: true })).toThrow(/^single-page fallback not found: .*index\.html$/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+
+    it('--single app.html without app.html exits 1 with one line', async () => {
+      const result = await runCli([SITE, '-p', '0', '--single', 'app.html']);
+      expect(result.code).toBe(1);
+      expect(linesOf(result.stderr)).toEqual([`tiny-serve: single-page fallback not found: ${join(SITE, 'app.html')}`]);
     });
   });
 });
