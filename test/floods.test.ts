@@ -1,6 +1,7 @@
 // Floods on one connection: HTTP/1.1 pipelining that never reads its answers must not take the
 // server's descriptors or memory, and pipelined requests that are read get every answer, in order.
 // Counted in descriptors, handler calls and RSS, never in time.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -137,6 +138,74 @@ describe('a pipelining flood against the CLI', { timeout: 60_000 }, () => {
       expect(during.rssMiB - before.rssMiB).toBeLessThanOrEqual(150);
     } finally {
       for (const socket of floods) socket.destroy();
+    }
+  });
+});
+
+/** One request on a new keep-alive connection: the socket and how it went (an answer, or closed without one). */
+function connectAndAsk(port: number, path: string): Promise<{ socket: Socket; outcome: 'answered' | 'no answer' }> {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (text.includes('\r\n\r\n')) done({ socket, outcome: 'answered' });
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => done({ socket, outcome: text === '' ? 'no answer' : 'answered' }));
+  });
+}
+
+/** A request on an open connection: the status line and headers of its answer. */
+function askAgain(socket: Socket, path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    let text = '';
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end !== -1) done(text.slice(0, end));
+    });
+    socket.once('close', () => fail(new Error(`closed after ${JSON.stringify(text)}`)));
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  });
+}
+
+// What the README says happens at the descriptor limit: new connections are accepted and closed by
+// libuv without a word (no descriptor is left to answer on), a request that needs a file opened
+// answers 503 with Retry-After, the server stays up and serves again once descriptors are free.
+describe.skipIf(spawnSync('prlimit', ['--version']).status !== 0 && !process.env.CI)('at the descriptor limit', { timeout: 60_000 }, () => {
+  const copy = useServedCopy();
+  afterEach(stopAll);
+
+  it('closes new connections without an answer, answers 503 where a file cannot be opened, and recovers', async () => {
+    writeFileSync(join(copy.root, 'big.bin'), Buffer.alloc(MiB, 5));
+    const cli = startCli([copy.root, '-p', '0', '-H', '127.0.0.1', '--quiet'], { wrapper: { command: 'prlimit', prefix: ['--nofile=64:64'] } });
+    const port = await cli.port();
+    const held: Socket[] = [];
+    try {
+      const outcomes = { answered: 0, 'no answer': 0 };
+      for (let attempt = 0; attempt < 100 && outcomes['no answer'] < 5; attempt += 1) {
+        const { socket, outcome } = await connectAndAsk(port, '/hello.txt');
+        outcomes[outcome] += 1;
+        if (outcome === 'answered') held.push(socket);
+      }
+      expect(outcomes.answered).toBeGreaterThan(10);
+      expect(outcomes['no answer']).toBe(5);
+      expect(cli.child.exitCode).toBeNull();
+
+      expect(await askAgain(held[0]!, '/big.bin')).toMatch(/^HTTP\/1\.1 503 [^]*\r\nRetry-After: 1(\r\n|$)/i);
+
+      // Once descriptors are free again (the server sees the closes soon after), it answers again.
+      for (const socket of held.splice(0, 10)) socket.destroy();
+      let again: Awaited<ReturnType<typeof connectAndAsk>> | undefined;
+      for (let attempt = 0; attempt < 50 && again?.outcome !== 'answered'; attempt += 1) {
+        again = await connectAndAsk(port, '/big.bin');
+        held.push(again.socket);
+      }
+      expect(again?.outcome).toBe('answered');
+    } finally {
+      for (const socket of held) socket.destroy();
     }
   });
 });
