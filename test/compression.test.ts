@@ -5,10 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { acceptableCodings } from '../src/encoding.js';
-import { decoded, SITE, copySite, openDescriptorsOf, rawRequest, startServer, useServedCopy, waitFor, type RawResponse, type TestServer } from './helpers.js';
+import { decoded, exchange, SITE, copySite, openDescriptorsOf, rawRequest, startServer, useServedCopy, waitFor, type RawResponse, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const LOREM = readFileSync(join(SITE, 'assets/lorem.txt'));
@@ -466,23 +465,11 @@ describe('HEAD of a body compressed while streaming', () => {
   const copy = useServedCopy();
 
   /** HEAD then GET on one connection, raw: the HEAD's head, and what follows it on the wire. */
-  function headThenGet(port: number, path: string, coding: string): Promise<{ head: string; rest: string }> {
-    return new Promise((done, fail) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        const request = (method: string, close: boolean): string =>
-          `${method} ${path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: ${coding}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
-        // Not end(): node:http drops pipelined requests when the client half-closes.
-        socket.write(request('HEAD', false) + request('GET', true));
-      });
-      let text = '';
-      socket.setEncoding('latin1');
-      socket.on('data', (chunk: string) => (text += chunk));
-      socket.on('error', fail);
-      socket.on('close', () => {
-        const split = text.indexOf('\r\n\r\n');
-        done({ head: text.slice(0, split), rest: text.slice(split + 4) });
-      });
-    });
+  async function headThenGet(port: number, path: string, coding: string): Promise<{ head: string; rest: string }> {
+    const request = (method: string, close: boolean): string =>
+      `${method} ${path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: ${coding}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
+    const { head, body } = await exchange(port, request('HEAD', false) + request('GET', true), { pipelined: true });
+    return { head, rest: body };
   }
 
   it.each(['gzip', 'br'])('announces the chunked framing GET uses, and sends no body (%s)', async (coding) => {

@@ -140,10 +140,12 @@ export function useServedCopy(options: Partial<HandlerOptions> = {}, scope: 'eac
 /**
  * Writes `head` on a raw socket and returns everything the server sent until it closed the
  * connection, split at the blank line: a body an HTTP client would hide (after 204 or HEAD) shows.
+ * The socket is half-closed after writing, unless `pipelined`: node:http drops pipelined requests
+ * when the client half-closes, so then the last request must ask for `Connection: close`.
  */
-export function exchange(port: number, head: string): Promise<{ head: string; body: string }> {
+export function exchange(port: number, head: string, { pipelined = false } = {}): Promise<{ head: string; body: string }> {
   return new Promise((done, fail) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(head));
+    const socket = connect(port, '127.0.0.1', () => (pipelined ? socket.write(head) : socket.end(head)));
     let text = '';
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (text += chunk));
