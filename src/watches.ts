@@ -52,8 +52,6 @@ export function createWatches(root: string): DirectoryWatches {
 
   /** Closes the watch on `path` and on every directory below it: their inodes may be gone or elsewhere. */
   function drop(path: string): void {
-    // A directory is watched only after every directory above it (up to the root) is.
-    if (!watchers.has(path)) return;
     for (const [directory, watcher] of watchers) {
       if (!isUnder(directory, path)) continue;
       watcher.close();
@@ -86,16 +84,12 @@ export function createWatches(root: string): DirectoryWatches {
   }
 
   function onEvent(directory: string, event: string, name: string | undefined): void {
-    if (event === 'rename') {
-      // A renamed, removed or created entry: any watch on that path or below watched another inode.
-      if (name !== undefined) drop(join(directory, name));
-      else drop(directory);
-      // A directory's own removal is reported in it under its own name: watch that path anew (the
-      // directory created again, or nothing).
-      if (name === undefined || name === basename(directory)) {
-        drop(directory);
-        if (tree) void rewatch(directory);
-      }
+    // A watched directory's own move or removal is reported in it, under its own name: its watch, and
+    // those below it, followed the old inode. Watch that path anew (the directory created again, or
+    // another renamed into its place, or nothing).
+    if (event === 'rename' && (name === undefined || name === basename(directory))) {
+      drop(directory);
+      if (tree) void rewatch(directory);
     }
     notify({ directory, name });
     if (tree && name !== undefined && event === 'rename') void discover(join(directory, name));

@@ -756,8 +756,9 @@ describe('the served directory removed and created again', () => {
     const server = await live.serve();
     const stream = await live.stream(server.port);
     expect((await rawRequest(server.port, '/nested/page.html')).body.toString()).not.toContain('replacement');
-    mkdirSync(live.file('nested-new'));
+    mkdirSync(live.file('nested-new/deeper'), { recursive: true });
     writeFileSync(live.file('nested-new/page.html'), '<body>replacement</body>');
+    writeFileSync(live.file('nested-new/deeper/file.txt'), 'replacement\n');
     await stream.waitForChanges(1);
     await quiet(stream);
     renameSync(live.file('nested'), live.file('nested-old'));
@@ -769,6 +770,11 @@ describe('the served directory removed and created again', () => {
     writeFileSync(live.file('nested/page.html'), '<body>edited in the new one</body>');
     const changes = await stream.waitForChanges(before + 1);
     expect(changes[changes.length - 1]).toEqual(['/nested/page.html']);
+    // A level deeper too: the watch on the old nested/deeper went with the old directory.
+    const deeper = await quiet(stream);
+    writeFileSync(live.file('nested/deeper/file.txt'), 'edited deeper\n');
+    expect((await stream.waitForChanges(deeper + 1))[deeper]).toEqual(['/nested/deeper/file.txt']);
+    expect((await rawRequest(server.port, '/nested/deeper/file.txt')).body.toString()).toBe('edited deeper\n');
   });
 });
 
