@@ -1,14 +1,16 @@
 // Files replaced while they are served (editors and build tools write a temp file and rename it over
 // the original): every 200 carries one whole version, with the headers of that same version. Counted
 // over many requests against a writer process that replaces the file every millisecond.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copySite, startServer, type TestServer } from './helpers.js';
 import type { HandlerOptions } from '../src/types.js';
+import { openForReading, readWhole } from '../src/fs-access.js';
 
 /**
  * Renames a fresh copy of version A or B (alternately) over `target`, about once a millisecond. A
@@ -138,5 +140,21 @@ describe('a file replaced by rename while it is served', { timeout: 60_000 }, ()
     expect(outcomes.cut).toBe(0);
     expect(outcomes.other).toBe(0);
     expect(outcomes.whole).toBeGreaterThan(0);
+  });
+});
+
+describe('a FIFO renamed into place after the lookup', () => {
+  // The lookup refuses FIFOs, but one can take a file's name between the lookup and the open: opening
+  // it for reading must neither block (a parked thread-pool thread) nor be read from.
+  it('is refused at once by the open, as a missing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiny-serve-fifo-'));
+    try {
+      const fifo = join(dir, 'page.html');
+      execFileSync('mkfifo', [fifo]);
+      await expect(openForReading(fifo)).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(readWhole(fifo)).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
