@@ -107,7 +107,7 @@ function emitDeclarations(outDir) {
 await Promise.all([
   build({
     ...shared,
-    entryPoints: ['src/cli.ts'],
+    entryPoints: ['src/cli/cli.ts'],
     outfile: CLI_OUTFILE,
     minify: true,
     banner: { js: `#!/usr/bin/env node\n${requireShim}` },
@@ -142,7 +142,7 @@ for (let run = 0; run < 5; run += 1) {
   spawnSync(process.execPath, [CLI_OUTFILE, '--version']);
   fastest = Math.min(fastest, Number(process.hrtime.bigint() - started) / 1e6);
 }
-const declarations = readdirSync(TYPES_DIR).filter((name) => name.endsWith('.d.ts'));
+const declarations = readdirSync(TYPES_DIR, { recursive: true }).filter((name) => name.endsWith('.d.ts'));
 const typesSize = declarations.reduce((sum, name) => sum + statSync(join(TYPES_DIR, name)).size, 0);
 console.log(`built ${CLI_OUTFILE}: ${kib(CLI_OUTFILE)}, cold start (--version, best of 5) ${fastest.toFixed(0)} ms`);
 console.log(`built ${LIBRARY_OUTFILE}: ${kib(LIBRARY_OUTFILE)}; ${TYPES_DIR}/: ${declarations.length} declaration files, ${(typesSize / 1024).toFixed(1)} KiB`);

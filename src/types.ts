@@ -1,8 +1,5 @@
 // Shared types: the handler's public options and the values passed between request-pipeline steps.
 import type { Stats } from 'node:fs';
-import type { HeaderRule } from './response-headers.js';
-
-export type { HeaderRule };
 
 /** Options of `createHandler`. Every field is optional except `root`. */
 export interface HandlerOptions {
@@ -129,6 +126,19 @@ export interface Representation {
   lastModifiedSeconds: number;
   /** Headers of the 200 response; no Content-Length when compressing on the fly. */
   headers: Record<string, string | number>;
+}
+
+/** A header rule of the config file: headers set (a string) or removed (null) on paths matching `source`. */
+export interface HeaderRule {
+  source: string;
+  headers: { key: string; value: string | null }[];
+}
+
+/** A complete response held in memory: what the answer cache keeps and replays. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string | number>;
+  body: Buffer;
 }
 
 /** A config rewrite: paths matching `source` (that match no file) are served from `destination`. */

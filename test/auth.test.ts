@@ -4,8 +4,8 @@
 import * as crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { basicAuth } from '../src/auth.js';
-import { createHandler } from '../src/handler.js';
+import { basicAuth } from '../src/handler/auth.js';
+import { createHandler } from '../src/handler/handler.js';
 import { exchange, rawRequest, SITE, startServer, type TestServer } from './helpers.js';
 import { httpGet, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
 

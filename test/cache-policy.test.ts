@@ -3,8 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMMUTABLE, NO_CACHE, cachePolicy, hasContentHash } from '../src/cache-policy.js';
-import { createHandler } from '../src/handler.js';
+import { IMMUTABLE, NO_CACHE, cachePolicy, hasContentHash } from '../src/handler/cache-policy.js';
+import { createHandler } from '../src/handler/handler.js';
 import { SITE, copySite, rawRequest, startServer, type TestServer } from './helpers.js';
 import { linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
 

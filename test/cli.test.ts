@@ -9,8 +9,8 @@ import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SITE } from './helpers.js';
-import { safeWriter } from '../src/log.js';
-import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../src/live-reload.js';
+import { safeWriter } from '../src/cli/log.js';
+import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../src/features/live-reload.js';
 import {
   REPO,
   delay,

@@ -6,7 +6,7 @@ import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { acceptableCodings } from '../src/encoding.js';
+import { acceptableCodings } from '../src/http/encoding.js';
 import { decoded, exchange, SITE, copySite, openDescriptorsOf, rawRequest, startServer, useServedCopy, waitFor, type RawResponse, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;

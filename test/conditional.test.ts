@@ -2,7 +2,7 @@
 // forms, what a 304 carries, and preconditions ignored when the answer would not be 2xx (§13.2.1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { parseHttpDate } from '../src/conditional.js';
+import { parseHttpDate } from '../src/http/conditional.js';
 import { rawRequest, startServer, type RawResponse, type TestServer } from './helpers.js';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, validateConfig, type FileConfig } from '../src/config.js';
+import { ConfigError, loadConfig, validateConfig, type FileConfig } from '../src/cli/config.js';
 import type { Redirect } from '../src/types.js';
 import { copySite, rawRequest, SITE } from './helpers.js';
 import { REPO, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';

@@ -2,7 +2,7 @@
 // on every kind of response; option validation at startup; the CLI flags that set them.
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler } from '../src/handler.js';
+import { createHandler } from '../src/handler/handler.js';
 import type { HandlerOptions } from '../src/types.js';
 import { exchange, SITE, startServer, type TestServer } from './helpers.js';
 import { httpGet, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';

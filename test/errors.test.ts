@@ -5,12 +5,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as files from '../src/fs-access.js';
-import { statusForError } from '../src/handler.js';
+import * as files from '../src/files/fs-access.js';
+import { statusForError } from '../src/handler/handler.js';
 import { CLI, rawRequest, startServer, type TestServer } from './helpers.js';
 
-vi.mock('../src/fs-access.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/fs-access.js')>();
+vi.mock('../src/files/fs-access.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/files/fs-access.js')>();
   return { ...original, lookup: vi.fn(original.lookup), openForReading: vi.fn(original.openForReading), readWhole: vi.fn(original.readWhole) };
 });
 
@@ -51,7 +51,7 @@ describe('errors while serving', () => {
   });
 
   it('answers 503 with Retry-After when out of file descriptors, then serves again', async () => {
-    const original = await vi.importActual<typeof import('../src/fs-access.js')>('../src/fs-access.js');
+    const original = await vi.importActual<typeof import('../src/files/fs-access.js')>('../src/files/fs-access.js');
     // A small file is read whole (into the file cache); a larger one is opened and streamed.
     vi.mocked(files.readWhole).mockRejectedValueOnce(fsError('EMFILE')).mockImplementation(original.readWhole);
     vi.mocked(files.openForReading).mockRejectedValueOnce(fsError('EMFILE')).mockImplementation(original.openForReading);

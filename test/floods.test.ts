@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_QUEUED_PER_CONNECTION } from '../src/pipelining.js';
+import { MAX_QUEUED_PER_CONNECTION } from '../src/handler/pipelining.js';
 import { startCli, stopAll } from './cli-helpers.js';
 import { openDescriptorsOf, rawRequest, SITE, useServedCopy } from './helpers.js';
 

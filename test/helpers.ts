@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { connect, type AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { createHandler } from '../src/handler.js';
+import { createHandler } from '../src/handler/handler.js';
 import type { HandlerOptions } from '../src/types.js';
 
 /** The fixture site every feature test serves (read-only: copy it before writing). */

@@ -7,8 +7,8 @@ import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from '../src/endpoints.js';
-import { serve, type ServeHandle, type ServeOptions } from '../src/serve.js';
+import { EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from '../src/server/endpoints.js';
+import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.js';
 import { SITE, collect, copySite, type RawResponse } from './helpers.js';
 import { freePort, httpGet, linesOf, localhostAddress, runCli, startCli, stopAll, type CliProcess } from './cli-helpers.js';
 

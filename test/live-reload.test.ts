@@ -7,9 +7,9 @@ import { createServer, request, type ClientRequest, type IncomingMessage, type S
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { createHandler } from '../src/handler.js';
-import { CLIENT_PATH, EVENTS_PATH, LIVE_SCRIPT_LENGTH, createLiveReload, injectClient } from '../src/live-reload.js';
-import { createWatches } from '../src/watches.js';
+import { createHandler } from '../src/handler/handler.js';
+import { CLIENT_PATH, EVENTS_PATH, LIVE_SCRIPT_LENGTH, createLiveReload, injectClient } from '../src/features/live-reload.js';
+import { createWatches } from '../src/files/watches.js';
 import { decoded, CLI, copySite, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
 import { delay, httpGet, runCli, startCli, stopAll } from './cli-helpers.js';
 import { SAVE_STYLES, urlPathOf } from './editor-saves.js';

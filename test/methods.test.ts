@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { IncomingHttpHeaders } from 'node:http';
 import { exchange, rawRequest, SITE, startServer, type TestServer } from './helpers.js';
-import { serve } from '../src/serve.js';
+import { serve } from '../src/server/serve.js';
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 

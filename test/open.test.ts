@@ -20,12 +20,12 @@ describe.skipIf(process.platform !== 'linux')('--open', () => {
     rmSync(bin, { recursive: true, force: true });
   });
 
-  const exists = (path: string): boolean => {
+  /** The opener's whole line: the shell creates the file before `echo` has written to it. */
+  const recorded = (): string => {
     try {
-      readFileSync(path);
-      return true;
+      return readFileSync(record(), 'utf8');
     } catch {
-      return false;
+      return '';
     }
   };
 
@@ -36,8 +36,8 @@ describe.skipIf(process.platform !== 'linux')('--open', () => {
   ])('%j opens the served URL at %s', async (flags, path) => {
     const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--quiet', ...flags], { env: { PATH: `${bin}:${process.env.PATH}` } });
     const port = await cli.port();
-    expect(await waitFor(() => exists(record()), 5000)).toBe(true);
-    expect(readFileSync(record(), 'utf8').trim()).toBe(`http://127.0.0.1:${port}${path}`);
+    expect(await waitFor(() => recorded().endsWith('\n'), 5000)).toBe(true);
+    expect(recorded().trim()).toBe(`http://127.0.0.1:${port}${path}`);
   });
 
   it('without a browser opener says so in one line and keeps serving', async () => {

@@ -64,7 +64,7 @@ describe('the npm package', () => {
         'package/dist/tiny-serve.js',
         'package/dist/index.js',
         'package/dist/types/index.d.ts',
-        'package/dist/types/serve.d.ts',
+        'package/dist/types/server/serve.d.ts',
         'package/dist/types/types.d.ts',
       ]),
     );

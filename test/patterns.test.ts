@@ -1,7 +1,7 @@
 // Config path patterns as units: what compilePattern matches, the params it extracts, how substitute
 // encodes them, which sources it refuses, and that no pattern can take super-linear time.
 import { describe, expect, it } from 'vitest';
-import { PatternError, compilePattern, substitute } from '../src/patterns.js';
+import { PatternError, compilePattern, substitute } from '../src/http/patterns.js';
 
 /** A bound a linear matcher meets by orders of magnitude and a backtracking one misses by as many. */
 const FAST_MS = 500;

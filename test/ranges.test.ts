@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
-import { MAX_RANGE_SPECS, parseRange, type RangeRequest } from '../src/range.js';
+import { MAX_RANGE_SPECS, parseRange, type RangeRequest } from '../src/http/range.js';
 import { SITE, copySite, openDescriptorsOf, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copySite, startServer, type TestServer } from './helpers.js';
 import type { HandlerOptions } from '../src/types.js';
-import { openForReading, readWhole } from '../src/fs-access.js';
+import { openForReading, readWhole } from '../src/files/fs-access.js';
 
 /**
  * Renames a fresh copy of version A or B (alternately) over `target`, about once a millisecond. A

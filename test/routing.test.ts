@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copySite, rawRequest, SITE, startServer, type RawResponse, type TestServer } from './helpers.js';
 import { linesOf, runCli } from './cli-helpers.js';
-import { createHandler } from '../src/handler.js';
+import { createHandler } from '../src/handler/handler.js';
 import type { HandlerOptions } from '../src/types.js';
 
 const ROOT_INDEX = readFileSync(join(SITE, 'index.html'), 'utf8');

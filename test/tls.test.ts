@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { serve, type ServeHandle, type ServeOptions } from '../src/serve.js';
-import { HTTP2_MAX_STREAMS, SERVER_LIMITS } from '../src/server.js';
-import { EVENTS_PATH } from '../src/live-reload.js';
+import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.js';
+import { HTTP2_MAX_STREAMS, SERVER_LIMITS } from '../src/server/server.js';
+import { EVENTS_PATH } from '../src/features/live-reload.js';
 import { SITE, collect, copySite, decoded, makeCertificates, openDescriptorsOf, waitFor, type Certificates, type RawResponse } from './helpers.js';
 import { delay, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
 

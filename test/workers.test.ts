@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SITE } from './helpers.js';
 import { httpGet, linesOf, processesWithEnv, runCli, startCli, stopAll, type CliProcess } from './cli-helpers.js';
-import { exitReason } from '../src/workers.js';
+import { exitReason } from '../src/server/workers.js';
 
 afterEach(async () => {
   await stopAll();

@@ -3,9 +3,9 @@
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { compilePattern, substitute } from './patterns.js';
-import { encodeQuery, isHidden, locationFor, parseTarget, relativeInside, toFsPath, type Root } from './resolve.js';
-import type { Entry, HandlerOptions } from './types.js';
+import { compilePattern, substitute } from '../http/patterns.js';
+import { encodeQuery, isHidden, locationFor, parseTarget, relativeInside, toFsPath, type Root } from '../http/target.js';
+import type { Entry, HandlerOptions } from '../types.js';
 import { CONFIG_FILE_NAMES } from './config-names.js';
 
 export type Located =

@@ -5,7 +5,7 @@ import { constants as zlib, createBrotliCompress, createGzip } from 'node:zlib';
 import type { ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
 import type { ByteRange, Multipart } from './range.js';
-import type { Coding } from './types.js';
+import type { Coding } from '../types.js';
 
 /** Read size for file bodies: fewer, larger reads than the 64 KiB default for big files. */
 const READ_CHUNK = 256 * 1024;

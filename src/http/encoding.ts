@@ -3,7 +3,7 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import db from 'mime-db';
-import type { Coding } from './types.js';
+import type { Coding } from '../types.js';
 
 export type Choice = Coding | 'identity';
 

@@ -10,7 +10,7 @@ import type { SecureContextOptions } from 'node:tls';
 import type { Endpoint } from './endpoints.js';
 import type { Duplex } from 'node:stream';
 import type { Http2ServerResponse } from 'node:http2';
-import { ALLOWED_METHODS, rawPage, sendPage } from './pages.js';
+import { ALLOWED_METHODS, rawPage, sendPage } from '../http/pages.js';
 
 /**
  * Server limits, set on purpose. Node enforces the header and request timeouts by a sweep every

@@ -1,10 +1,10 @@
 // `serve()`: the programmatic counterpart of the CLI: a handler on listening servers (one per
 // endpoint, HTTP or HTTPS/HTTP/2), and a handle to stop them.
-import { createHandler } from './handler.js';
+import { createHandler } from '../handler/handler.js';
 import { EndpointError, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
 import { ListenError, closeGracefully, createServer, listenAll, type AnyServer, type Bound } from './server.js';
 import { loadTls } from './tls.js';
-import type { HandlerOptions } from './types.js';
+import type { HandlerOptions } from '../types.js';
 
 /** How long `close()` lets responses in flight finish before it closes their connections. */
 const CLOSE_GRACE_MS = 3_000;

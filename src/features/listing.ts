@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import type { Answer } from './pages.js';
+import type { Answer } from '../types.js';
 import type { Dirent, Stats } from 'node:fs';
-import { readDirectory, statPath } from './fs-access.js';
-import type { Entry } from './types.js';
+import { readDirectory, statPath } from '../files/fs-access.js';
+import type { Entry } from '../types.js';
 
 export interface ListingEntry {
   name: string;

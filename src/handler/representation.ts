@@ -3,10 +3,10 @@
 import { basename } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { etagFor, formatHttpDate, lastModifiedSecondsFor } from './conditional.js';
-import { SIBLING_SUFFIX, acceptedCodings, etagForCoding, isCompressible } from './encoding.js';
-import { typeFromBytes, typeFromName } from './mime.js';
-import type { Coding, Entry, Representation, RepresentationChoice } from './types.js';
+import { etagFor, formatHttpDate, lastModifiedSecondsFor } from '../http/conditional.js';
+import { SIBLING_SUFFIX, acceptedCodings, etagForCoding, isCompressible } from '../http/encoding.js';
+import { typeFromBytes, typeFromName } from '../http/mime.js';
+import type { Coding, Entry, Representation, RepresentationChoice } from '../types.js';
 
 /** Smaller bodies are sent as they are: compressing them saves less than it costs. */
 export const MIN_COMPRESS_SIZE = 1024;

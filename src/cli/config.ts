@@ -2,13 +2,14 @@
 // `--config <path>`. Validated strictly at startup: any problem is one error naming the file and key.
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseCredentials } from './auth.js';
-import { EndpointError, parseEndpoint } from './endpoints.js';
-import { PatternError, compilePattern } from './patterns.js';
-import { HeaderError, parseHeaderFlag, validateHeader, type HeaderRule } from './response-headers.js';
-import type { HandlerOptions, Redirect, Rewrite } from './types.js';
+import { parseCredentials } from '../handler/auth.js';
+import { EndpointError, parseEndpoint } from '../server/endpoints.js';
+import { PatternError, compilePattern } from '../http/patterns.js';
+import { HeaderError, parseHeaderFlag, validateHeader } from '../handler/response-headers.js';
+import type { HeaderRule } from '../types.js';
+import type { HandlerOptions, Redirect, Rewrite } from '../types.js';
 
-import { CONFIG_FILE_NAMES } from './config-names.js';
+import { CONFIG_FILE_NAMES } from '../handler/config-names.js';
 
 export { CONFIG_FILE_NAMES };
 

@@ -1,15 +1,11 @@
 // Headers added to responses from options: `--header`, config `headers` rules (a null value removes a
 // header), and CORS. Applied at writeHead, so every response (files, pages, 304s) gets them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compilePattern, type PathPattern } from './patterns.js';
-import { ALLOWED_METHODS } from './pages.js';
+import { compilePattern, type PathPattern } from '../http/patterns.js';
+import { ALLOWED_METHODS } from '../http/pages.js';
+import type { HeaderRule } from '../types.js';
 
 /** One config rule: headers to set (or remove, with null) on responses for paths matching `source`. */
-export interface HeaderRule {
-  source: string;
-  headers: { key: string; value: string | null }[];
-}
-
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII, spaces and tabs, and obs-text; never CR, LF or other controls.
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;

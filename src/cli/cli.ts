@@ -7,16 +7,16 @@ import { dirname, relative, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { createHandler } from './handler.js';
+import { createHandler } from '../handler/handler.js';
 import { ConfigError, loadConfig } from './config.js';
-import type { HandlerOptions } from './types.js';
-import { assignedPorts, isWorker, joinPool, runPrimary } from './workers.js';
+import type { HandlerOptions } from '../types.js';
+import { assignedPorts, isWorker, joinPool, runPrimary } from '../server/workers.js';
 import { openBrowser } from './open-browser.js';
-import { ALL_INTERFACES, EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
-import { ListenError, closeGracefully, createServer, listenAll, type Bound } from './server.js';
-import { TlsError, loadTls, type TlsFiles, type TlsMaterial } from './tls.js';
+import { ALL_INTERFACES, EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from '../server/endpoints.js';
+import { ListenError, closeGracefully, createServer, listenAll, type Bound } from '../server/server.js';
+import { TlsError, loadTls, type TlsFiles, type TlsMaterial } from '../server/tls.js';
 import { paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
-import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from './live-reload.js';
+import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../features/live-reload.js';
 
 /** Injected by build.mjs from package.json. */
 declare const __VERSION__: string;

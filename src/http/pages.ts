@@ -1,5 +1,6 @@
 // Responses that are not files: tiny locked-down HTML pages for errors and redirects, OPTIONS, 405.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Answer } from '../types.js';
 
 /** Methods this server implements; sent in `Allow` on OPTIONS and 405 (RFC 9110 §15.5.6). */
 export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
@@ -28,13 +29,6 @@ function builtInPage(status: number, note = ''): Buffer {
     pages.set(key, page);
   }
   return page;
-}
-
-/** A complete response held in memory: what the answer cache keeps and replays. */
-export interface Answer {
-  status: number;
-  headers: Record<string, string | number>;
-  body: Buffer;
 }
 
 /** Writes an answer; HEAD gets the same headers and no body. */

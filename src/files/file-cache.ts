@@ -2,10 +2,10 @@
 // compressed forms, invalidated by watches on the directories it has looked into (watches.ts), so a
 // hit costs no system call. Where a directory cannot be watched, nothing under it is cached.
 import { dirname, sep } from 'node:path';
-import { compressBytes } from './encoding.js';
+import { compressBytes } from '../http/encoding.js';
 import { lookup as lookupUncached, readHead, readWhole, versionOf, type Snapshot } from './fs-access.js';
-import { SNIFF_BYTES } from './mime.js';
-import type { Coding, Entry } from './types.js';
+import { SNIFF_BYTES } from '../http/mime.js';
+import type { Coding, Entry } from '../types.js';
 import type { DirectoryWatches } from './watches.js';
 
 /** Bounds that keep memory flat whatever the tree: entries, bytes per file, bytes in total. */

@@ -2,7 +2,7 @@
 // Bytes and the metadata that describes them always come from the same open descriptor.
 import { constants, promises as fsp, type Dirent, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { Entry } from './types.js';
+import type { Entry } from '../types.js';
 
 /** Resolves symlinks and reads the metadata of what `path` points to. Rejects with the fs error. */
 export async function lookup(path: string): Promise<Entry> {

@@ -3,9 +3,9 @@
 import { access } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative, sep } from 'node:path';
-import { clientGone } from './body.js';
-import { compilePattern, type PathPattern } from './patterns.js';
-import type { DirectoryWatches } from './watches.js';
+import { clientGone } from '../http/streams.js';
+import { compilePattern, type PathPattern } from '../http/patterns.js';
+import type { DirectoryWatches } from '../files/watches.js';
 
 /** The reserved prefix: only these three exact paths are taken from the site. */
 export const LIVE_PREFIX = '/__tiny-serve/';
