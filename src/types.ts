@@ -109,6 +109,8 @@ export interface RepresentationChoice {
   vary: string | undefined;
   coding: Coding | undefined;
   compressOnTheFly: boolean;
+  /** Bytes added to the file's (the live-reload client script); 0 for the file as it is. */
+  injected: number;
 }
 
 /** One representation of a file, chosen for a request, with everything decided from metadata. */

@@ -1,22 +1,29 @@
 // The file cache in front of fs-access: lookups (including misses), small files' bytes and their
-// compressed forms, invalidated by watches on the directories it has looked into (watches.ts), so a
-// hit costs no system call. Where a directory cannot be watched, nothing under it is cached.
+// compressed forms, and shelves for answers derived from them, all in one bounded store; dropped on
+// any change reported by the watches on the directories it has looked into (watches.ts), so a hit
+// costs no system call. Where a directory cannot be watched, nothing under it is cached.
 import { dirname, sep } from 'node:path';
 import { compressBytes } from '../http/encoding.js';
 import { lookup as lookupUncached, readHead, readWhole, versionOf, type Snapshot } from './fs-access.js';
 import { SNIFF_BYTES } from '../http/mime.js';
 import type { Coding, Entry } from '../types.js';
 import type { DirectoryWatches } from './watches.js';
+import { createInFlight } from './in-flight.js';
+import { createStore } from './store.js';
 
-/** Bounds that keep memory flat whatever the tree: entries, bytes per file, bytes in total. */
+/** Bounds that keep memory flat whatever the tree: bytes per file, and entries and bytes in all. */
 export const CACHE_LIMITS = {
-  entries: 10_000,
+  /** Lookups, file bytes and answers kept at once, all kinds together. */
+  entries: 20_000,
   /** Files up to this size are kept in memory (and served with one write). */
   maxFileBytes: 256 * 1024,
   /** Compressed forms are made in memory for compressible files up to this size. */
   maxCompressBytes: 1024 * 1024,
   totalBytes: 24 * 1024 * 1024,
 } as const;
+
+/** What a kept lookup is counted as, beside its key: its stats and path. */
+const LOOKUP_BYTES = 256;
 
 const NEGATIVE_CODES = new Set(['ENOENT', 'ENOTDIR']);
 
@@ -38,29 +45,32 @@ export interface FileCache {
    * the check phase (setImmediate) sees it applied, so the next request is never served stale.
    */
   settle(): Promise<void>;
-  /** The current generation: pass it to `remember` so work begun before a change is never kept. */
+  /** The current generation: pass it to a shelf's `keep`, so work begun before a change is never kept. */
   stamp(): number;
-  /**
-   * Keeps a value derived from the file system (a ready-made answer) until the next change. Kept
-   * only if nothing changed since `stamp` and every directory looked into is watched.
-   */
-  remember(key: string, value: unknown, stamp: number, bytes: number): void;
-  recall<T>(key: string): T | undefined;
+  /** A shelf for values derived from the file system (ready-made answers), in the cache's one store. */
+  shelf<V>(name: string): DerivedShelf<V>;
   /** Watches a directory whose entries a result depends on (a listing); false if it cannot be. */
   watchDirectory(path: string): boolean;
   close(): void;
+}
+
+/** Values derived from the file system, kept until the next change. */
+export interface DerivedShelf<V> {
+  recall(key: string): V | undefined;
+  /** Kept only if nothing changed since `stamp` and every directory looked into was watched. */
+  keep(key: string, value: V, stamp: number, bytes: number): void;
 }
 
 type Lookup = { entry: Entry } | { error: NodeJS.ErrnoException };
 
 /** A cache for `rootPath`, dropped whole on every change `watches` reports. */
 export function createFileCache(rootPath: string, watches: DirectoryWatches): FileCache {
-  const lookups = new Map<string, Lookup>();
-  const bodies = new Map<string, { version: string; snapshot: Snapshot }>();
-  const memo = new Map<string, { value: unknown; bytes: number }>();
-  let memoBytes = 0;
+  const store = createStore({ entries: CACHE_LIMITS.entries, bytes: CACHE_LIMITS.totalBytes });
+  const lookups = store.shelf<Lookup>('lookup');
+  const bodies = store.shelf<{ version: string; snapshot: Snapshot }>('bytes');
+  /** Concurrent requests for the same bytes share one read (or one compression). */
+  const reading = createInFlight<Snapshot | undefined>();
   let barrier: Promise<void> | undefined;
-  let bodyBytes = 0;
   /**
    * Bumped on every change, so work begun before a change never stores a stale result; and whenever
    * a lookup could not be watched, so nothing derived from it is kept either.
@@ -70,11 +80,7 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
 
   function reset(): void {
     generation += 1;
-    lookups.clear();
-    memo.clear();
-    memoBytes = 0;
-    bodies.clear();
-    bodyBytes = 0;
+    store.clear();
   }
   const stopListening = watches.subscribe(reset);
 
@@ -102,31 +108,6 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
     return true;
   }
 
-  function remember(key: string, value: Lookup): void {
-    if (lookups.size >= CACHE_LIMITS.entries) lookups.delete(lookups.keys().next().value!);
-    lookups.set(key, value);
-  }
-
-  function storeBody(key: string, snapshot: Snapshot, startedAt: number): void {
-    const { bytes } = snapshot;
-    if (generation !== startedAt || bytes.length + bodyBytes > CACHE_LIMITS.totalBytes) return;
-    const previous = bodies.get(key);
-    if (previous) bodyBytes -= previous.snapshot.bytes.length;
-    bodies.set(key, { version: versionOf(snapshot.stats), snapshot });
-    bodyBytes += bytes.length;
-  }
-
-  /** Concurrent requests for the same bytes share one read (or one compression). */
-  const inProgress = new Map<string, Promise<Snapshot | undefined>>();
-  function shared(key: string, version: string, make: () => Promise<Snapshot | undefined>): Promise<Snapshot | undefined> {
-    const id = `${key}\0${version}`;
-    let pending = inProgress.get(id);
-    if (!pending) {
-      pending = make().finally(() => inProgress.delete(id));
-      inProgress.set(id, pending);
-    }
-    return pending;
-  }
 
   /**
    * The stored bytes under `key` when they are of the version `entry` describes; else `make` them
@@ -143,13 +124,13 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
     const version = versionOf(entry.stats);
     const cached = bodies.get(key);
     if (cached?.version === version) return Promise.resolve(cached.snapshot);
-    return shared(key, version, async () => {
+    return reading(`${key}\0${version}`, async () => {
       const startedAt = generation;
       const cacheable = watchChain(entry.realPath);
       const source = await read();
       if (!source) return undefined;
       const made = await make(source);
-      if (cacheable) storeBody(key, made, startedAt);
+      if (cacheable && generation === startedAt) bodies.set(key, { version: versionOf(made.stats), snapshot: made }, made.bytes.length + key.length);
       return made;
     });
   }
@@ -199,7 +180,7 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
         result = { error: error as NodeJS.ErrnoException };
         if (!NEGATIVE_CODES.has(result.error.code ?? '')) throw error;
       }
-      if (cacheable && generation === startedAt) remember(path, result);
+      if (cacheable && generation === startedAt) lookups.set(path, result, path.length + LOOKUP_BYTES);
       if ('entry' in result) return result.entry;
       throw result.error;
     },
@@ -215,18 +196,15 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
         }),
       )),
     stamp: () => generation,
-    remember(key, value, stamp, bytes) {
-      if (stamp !== generation || closed || memo.has(key)) return;
-      while (memo.size > 0 && (memo.size >= CACHE_LIMITS.entries || memoBytes + bytes > CACHE_LIMITS.totalBytes)) {
-        const [oldest, { bytes: freed }] = memo.entries().next().value!;
-        memo.delete(oldest);
-        memoBytes -= freed;
-      }
-      if (bytes > CACHE_LIMITS.totalBytes) return;
-      memo.set(key, { value, bytes });
-      memoBytes += bytes;
+    shelf<V>(name: string): DerivedShelf<V> {
+      const shelf = store.shelf<V>(name);
+      return {
+        recall: (key) => shelf.get(key),
+        keep(key, value, stamp, bytes) {
+          if (stamp === generation && !closed) shelf.set(key, value, bytes + key.length);
+        },
+      };
     },
-    recall: <T>(key: string) => memo.get(key)?.value as T | undefined,
     watchDirectory: (path) => watchChain(path) && !closed && watches.watch(path) === 'watched',
     close() {
       closed = true;

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { etagFor, formatHttpDate, lastModifiedSecondsFor } from '../http/conditional.js';
 import { SIBLING_SUFFIX, acceptedCodings, etagForCoding, isCompressible } from '../http/encoding.js';
 import { typeFromBytes, typeFromName } from '../http/mime.js';
+import { LIVE_SCRIPT_LENGTH } from '../features/live-reload.js';
 import type { Coding, Entry, Representation, RepresentationChoice } from '../types.js';
 
 /** Smaller bodies are sent as they are: compressing them saves less than it costs. */
@@ -41,7 +42,7 @@ export async function selectRepresentation(
   const contentType = await contentTypeOf(entry, policy);
   const negotiable = isCompressible(contentType);
   const build = (file: Entry, coding: Coding | undefined, compressOnTheFly: boolean): Representation =>
-    describe({ original: entry, contentType, negotiable, vary, coding, compressOnTheFly }, file, policy);
+    describe({ original: entry, contentType, negotiable, vary, coding, compressOnTheFly, injected: 0 }, file, policy);
   if (!negotiable || req.headers.range !== undefined) return build(entry, undefined, false);
 
   const accepted = acceptedCodings(req.headers['accept-encoding']);
@@ -56,6 +57,18 @@ export async function selectRepresentation(
 }
 
 /**
+ * HTML with the live-reload client injected: its own representation, compressed after injection
+ * (never from a precompressed sibling) when it is big enough and the client accepts it; its own
+ * ETag (`…-live`, per coding); always revalidated; no ranges, since its bytes are not the file's.
+ */
+export function selectLiveRepresentation(req: IncomingMessage, entry: Entry, contentType: string, policy: SelectionPolicy, vary?: string): Representation {
+  const big = entry.stats.size + LIVE_SCRIPT_LENGTH >= MIN_COMPRESS_SIZE;
+  const coding = policy.compress && big ? acceptedCodings(req.headers['accept-encoding'])[0] : undefined;
+  const choice = { original: entry, contentType, negotiable: true, vary, coding, compressOnTheFly: coding !== undefined, injected: LIVE_SCRIPT_LENGTH };
+  return describe(choice, entry, policy);
+}
+
+/**
  * The same choice described again for `stats`: the metadata of the file as it was opened, when it
  * changed after the lookup (a save that renamed a new version into place). Every header follows.
  */
@@ -66,22 +79,27 @@ export function describeAgain(representation: Representation, stats: Stats, poli
   return describe({ ...choice, original }, fresh, policy);
 }
 
+/** An ETag for bytes that are not the file's own: the client script injected. */
+const INJECTED_TAG = '-live';
+
 function describe(choice: RepresentationChoice, file: Entry, policy: SelectionPolicy): Representation {
-  const { original, contentType, negotiable, vary, coding, compressOnTheFly } = choice;
+  const { original, contentType, negotiable, vary, coding, compressOnTheFly, injected } = choice;
   const now = Date.now();
   const lastModifiedSeconds = lastModifiedSecondsFor(file.stats, now);
-  const etag = policy.etag ? etagForCoding(etagFor(file.stats), coding) : undefined;
+  const fileTag = etagFor(file.stats);
+  const etag = policy.etag ? etagForCoding(injected ? `${fileTag.slice(0, -1)}${INJECTED_TAG}"` : fileTag, coding) : undefined;
   const headers: Record<string, string | number> = { 'Content-Type': contentType };
-  if (!compressOnTheFly) headers['Content-Length'] = file.stats.size;
+  if (!compressOnTheFly) headers['Content-Length'] = file.stats.size + injected;
   if (coding) headers['Content-Encoding'] = coding;
   headers['Last-Modified'] = formatHttpDate(lastModifiedSeconds);
   // A future mtime is clamped to now: send Date from the same clock, since Node's cached Date
   // string can lag a second behind and would then precede Last-Modified.
   if (file.stats.mtimeMs > now) headers.Date = formatHttpDate(Math.floor(now / 1000));
   if (etag) headers.ETag = etag;
-  // Ranges are served on the identity representation only.
-  if (!coding) headers['Accept-Ranges'] = 'bytes';
-  headers['Cache-Control'] = policy.cacheControlFor(basename(original.realPath), contentType);
+  // Ranges are served on the file's own identity bytes only.
+  if (!coding && !injected) headers['Accept-Ranges'] = 'bytes';
+  // A page with the live-reload client changes with every save: always revalidated.
+  headers['Cache-Control'] = injected ? 'no-cache' : policy.cacheControlFor(basename(original.realPath), contentType);
   const varies = [negotiable ? 'Accept-Encoding' : undefined, vary].filter(Boolean);
   if (varies.length > 0) headers.Vary = varies.join(', ');
   headers['X-Content-Type-Options'] = 'nosniff';
