@@ -66,7 +66,7 @@ export interface HandlerOptions {
   auth?: string;
   /**
    * Keep lookups, misses and small files (and their compressed forms) in memory, invalidated by
-   * inotify watches on the directories looked into, so a hit costs no system call. `false` asks the
+   * file-system watches (`fs.watch`) on the directories looked into, so a hit costs no system call. `false` asks the
    * file system on every request.
    * @default true
    */

@@ -41,7 +41,7 @@ export interface FileCache {
   head(entry: Entry): Promise<Buffer>;
   /**
    * Resolves after pending file-system events are handled. An edit that finished before a request
-   * arrived has its inotify event queued already, and events are read in the poll phase: one hop to
+   * arrived has its watch event queued already, and events are read in the poll phase: one hop to
    * the check phase (setImmediate) sees it applied, so the next request is never served stale.
    */
   settle(): Promise<void>;

@@ -71,7 +71,7 @@ export function createWatches(root: string): DirectoryWatches {
         if (directory === root && tree) lookForRoot();
         return 'missing';
       }
-      return 'unwatchable'; // e.g. ENOSPC: out of inotify watches
+      return 'unwatchable'; // e.g. ENOSPC: out of watches (inotify's limit on Linux)
     }
     // A watch that fails later (the directory unmounted) is dropped: what it guarded is unknown now.
     watcher.on('error', () => {

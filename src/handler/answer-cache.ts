@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FileCache } from '../files/file-cache.js';
 import { createInFlight } from '../files/in-flight.js';
-import { acceptedCodings } from '../http/encoding.js';
+import { preferredCodings } from '../http/encoding.js';
 import type { Answer, Representation } from '../types.js';
 
 /** A kept answer to a request for a path: a file's (with the validators its preconditions need), or a 404. */
@@ -52,7 +52,7 @@ export function createAnswerCache(cache: FileCache | undefined): AnswerCache {
       const { headers } = req;
       if (!answers || headers.range !== undefined || headers['if-range'] !== undefined) return undefined;
       // The query never changes a file's answer.
-      return `${path}\0${acceptedCodings(headers['accept-encoding']).join(',')}`;
+      return `${path}\0${preferredCodings(headers['accept-encoding']).join(',')}`;
     },
     recall: (key) => answers?.recall(key),
     keep(key, kept, stamp) {

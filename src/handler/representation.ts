@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { etagFor, formatHttpDate, lastModifiedSecondsFor } from '../http/conditional.js';
-import { SIBLING_SUFFIX, acceptedCodings, etagForCoding, isCompressible } from '../http/encoding.js';
+import { SIBLING_SUFFIX, preferredCodings, etagForCoding, isCompressible } from '../http/encoding.js';
 import { typeFromBytes, typeFromName } from '../http/mime.js';
 import { LIVE_SCRIPT_LENGTH } from '../features/live-reload.js';
 import type { Coding, Entry, Representation, RepresentationChoice } from '../types.js';
@@ -45,7 +45,7 @@ export async function selectRepresentation(
     describe({ original: entry, contentType, negotiable, vary, coding, compressOnTheFly, injected: 0 }, file, policy);
   if (!negotiable || req.headers.range !== undefined) return build(entry, undefined, false);
 
-  const accepted = acceptedCodings(req.headers['accept-encoding']);
+  const accepted = preferredCodings(req.headers['accept-encoding']);
   for (const coding of accepted) {
     const sibling = await policy.findSibling(entry.realPath + SIBLING_SUFFIX[coding]);
     // A sibling older than its original is stale (the original was rebuilt since): never serve it.
@@ -63,7 +63,7 @@ export async function selectRepresentation(
  */
 export function selectLiveRepresentation(req: IncomingMessage, entry: Entry, contentType: string, policy: SelectionPolicy, vary?: string): Representation {
   const big = entry.stats.size + LIVE_SCRIPT_LENGTH >= MIN_COMPRESS_SIZE;
-  const coding = policy.compress && big ? acceptedCodings(req.headers['accept-encoding'])[0] : undefined;
+  const coding = policy.compress && big ? preferredCodings(req.headers['accept-encoding'])[0] : undefined;
   const choice = { original: entry, contentType, negotiable: true, vary, coding, compressOnTheFly: coding !== undefined, injected: LIVE_SCRIPT_LENGTH };
   return describe(choice, entry, policy);
 }

@@ -6,11 +6,10 @@ import type { ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
 import type { ByteRange, Multipart } from './range.js';
 import type { Coding } from '../types.js';
+import { BROTLI_QUALITY, GZIP_LEVEL } from './encoding.js';
 
 /** Read size for file bodies: fewer, larger reads than the 64 KiB default for big files. */
 const READ_CHUNK = 256 * 1024;
-/** Brotli quality for on-the-fly compression: near gzip's speed, smaller output (11 is for builds). */
-const BROTLI_QUALITY = 4;
 
 /** Fails the pipeline when the source ends before `expected` bytes (the file shrank). */
 class ExactLength extends Transform {
@@ -62,7 +61,7 @@ export function streamCompressed(handle: FileHandle, size: number, coding: Codin
       ? createBrotliCompress({
           params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: size },
         })
-      : createGzip();
+      : createGzip({ level: GZIP_LEVEL });
   pipeline(file, new ExactLength(size), compressor, res, ignore);
 }
 
