@@ -1,15 +1,15 @@
 // Live reload (`--watch`): the client injected into HTML byte-exactly, the injected representation over
 // HTTP (length, ETag, no ranges, 304, HEAD, compression, no precompressed siblings), the client script,
 // the event stream (one debounced event per save, ignored paths, several clients), cleanup, and the CLI.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, request, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { createHandler } from '../src/handler/handler.js';
 import { CLIENT_PATH, EVENTS_PATH, LIVE_SCRIPT_LENGTH, createLiveReload, injectClient } from '../src/features/live-reload.js';
-import { createWatches } from '../src/files/watches.js';
+import { createWatches, type Change, type DirectoryWatches } from '../src/files/watches.js';
 import { decoded, CLI, copySite, rawRequest, startServer, waitFor, type RawResponse, type TestServer } from './helpers.js';
 import { delay, httpGet, runCli, startCli, stopAll } from './cli-helpers.js';
 import { SAVE_STYLES, urlPathOf } from './editor-saves.js';
@@ -688,6 +688,82 @@ describe('editor saves, three in a row', () => {
         expect(stream.changes).toHaveLength(round);
       }
     });
+  });
+});
+
+describe('what a change event names', () => {
+  const live = useLiveSite();
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Live reload fed by hand-made changes, with one event-stream client whose messages are kept. */
+  async function fedByHand(): Promise<{ change(name: string): void; messages: string[]; close(): void }> {
+    let listener: ((change: Change) => void) | undefined;
+    const watches: DirectoryWatches = {
+      watch: () => 'watched',
+      watchTree: async () => {},
+      subscribe: (added) => {
+        listener = added;
+        return () => (listener = undefined);
+      },
+      size: 0,
+      close: () => {},
+    };
+    const reload = createLiveReload(live.root(), watches);
+    const messages: string[] = [];
+    const res = { writeHead: () => res, write: (text: string) => messages.push(text), end: () => {}, on: () => res, destroyed: false };
+    reload.handle({ method: 'GET' } as IncomingMessage, res as unknown as ServerResponse, EVENTS_PATH);
+    await waitFor(() => messages.length === 1, 1_000); // the retry line: the client is registered
+    // From here the debounce timer runs only when a test says so.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    return { change: (name) => listener?.({ directory: live.root(), name }), messages, close: () => reload.close() };
+  }
+
+  /**
+   * Runs the debounce timer, then lets the existence checks (real file-system calls) finish: until
+   * an event was sent or the next window's timer is set.
+   */
+  async function window(messages: string[]): Promise<void> {
+    const before = messages.length;
+    await vi.advanceTimersByTimeAsync(80);
+    for (let turn = 0; turn < 1_000 && messages.length === before && vi.getTimerCount() === 0; turn += 1) {
+      await new Promise((done) => setImmediate(done));
+    }
+  }
+  const named = (message: string | undefined): string[] => (JSON.parse(/data: (.*)\n/.exec(message ?? '')?.[1] ?? '{"paths":[]}') as { paths: string[] }).paths;
+
+  it('leaves out editor backups and probes that still exist when the saved file is there too', async () => {
+    const feed = await fedByHand();
+    writeFileSync(live.file('style.css~'), 'backup');
+    writeFileSync(live.file('4913'), '');
+    for (const name of ['4913', 'style.css~', 'style.css']) feed.change(name);
+    await window(feed.messages);
+    expect(named(feed.messages[1])).toEqual(['/style.css']);
+    feed.close();
+  });
+
+  it('holds a window in which only a temp file changed, for the rename that follows', async () => {
+    const feed = await fedByHand();
+    // A save whose steps fall into two windows: the temp file written (and already renamed away)...
+    feed.change('style.css.5eed0001');
+    await window(feed.messages);
+    expect(feed.messages).toHaveLength(1);
+    // ...then the rename over the stylesheet: one event, naming the stylesheet only.
+    feed.change('style.css');
+    await window(feed.messages);
+    expect(feed.messages.slice(1).map(named)).toEqual([['/style.css']]);
+    feed.close();
+  });
+
+  it('names a deleted file after the held window, when nothing else came', async () => {
+    const feed = await fedByHand();
+    rmSync(live.file('hello.txt'));
+    feed.change('hello.txt');
+    await window(feed.messages);
+    await window(feed.messages);
+    expect(feed.messages.slice(1).map(named)).toEqual([['/hello.txt']]);
+    feed.close();
   });
 });
 

@@ -17,6 +17,11 @@ export const WORKER_PATH = `${LIVE_PREFIX}shared-worker.js`;
 const DEBOUNCE_MS = 80;
 /** A comment line this often keeps idle connections (and proxies) from timing them out. */
 const KEEP_ALIVE_MS = 25_000;
+/**
+ * Files editors write while saving, never the page's own: backups (`page.html~`), vim's swap files and
+ * its `4913` probe, JetBrains' safe-write files, temp files.
+ */
+const EDITOR_FILE = /(?:~|\.sw[a-p]x?|___jb_(?:tmp|old)___|\.tmp|\.crswap)$|^4913$|^#.*#$/;
 /** Never watched: dependencies, VCS data, dotfiles. */
 const ALWAYS_IGNORED = new Set(['node_modules', '.git']);
 
@@ -163,19 +168,28 @@ export function createLiveReload(root: string, watches: DirectoryWatches, ignore
   };
 
   /**
-   * Sends one event for the paths gathered. Editors save through files that are gone by now (a temp
-   * file renamed over the original, vim's backup and `4913` probe): when some paths still exist,
-   * only those are named, so a stylesheet saved that way is still swapped in place.
+   * Sends one event for the paths gathered. Editors save through files that are gone by now or are
+   * not the page's (a temp file renamed over the original, vim's backup and `4913` probe): only the
+   * paths that still exist and are not such files are named, so a stylesheet saved that way is still
+   * swapped in place. When none is left, the save may be half done (a loaded machine spreads its steps
+   * over more than one window): the paths wait one window more for the rest, then go as they are.
    */
   const broadcast = async (): Promise<void> => {
     timer = undefined;
     const paths = [...pending];
-    pending = new Set();
     const exists = await Promise.all(paths.map((path) => access(join(root, path)).then(() => true, () => false)));
-    const named = exists.includes(true) ? paths.filter((_, index) => exists[index]) : paths;
-    const message = `event: change\ndata: ${JSON.stringify({ paths: named.map((path) => `/${path}`) })}\n\n`;
+    const named = paths.filter((path, index) => exists[index] && !EDITOR_FILE.test(path.slice(path.lastIndexOf('/') + 1)));
+    if (named.length === 0 && !held) {
+      held = true;
+      timer = setTimeout(() => void broadcast(), DEBOUNCE_MS);
+      return;
+    }
+    held = false;
+    pending = new Set();
+    const message = `event: change\ndata: ${JSON.stringify({ paths: (named.length > 0 ? named : paths).map((path) => `/${path}`) })}\n\n`;
     for (const client of clients) client.write(message);
   };
+  let held = false;
 
   const stopListening = watches.subscribe(({ directory, name }) => {
     const changed = relative(root, name === undefined ? directory : join(directory, name)).split(sep).join('/');
