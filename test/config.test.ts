@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, validateConfig, type FileConfig } from '../src/cli/config.js';
+import { loadConfig, validateConfig, type FileConfig } from '../src/cli/config.js';
+import { UserError } from '../src/errors.js';
 import type { Redirect } from '../src/types.js';
 import { copySite, rawRequest, SITE } from './helpers.js';
 import { REPO, linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
@@ -14,7 +15,7 @@ function configError(raw: unknown): string {
   try {
     validateConfig(raw);
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(UserError);
     return (error as Error).message;
   }
   throw new Error(`validateConfig accepted ${JSON.stringify(raw)}`);
@@ -254,7 +255,7 @@ describe('loadConfig', () => {
     ['a directory', (dir: string) => dir],
   ])('an explicit path that is %s is an error naming it', (_name, pathIn) => {
     const path = pathIn(tempDir());
-    expect(() => loadConfig(tempDir(), path)).toThrow(ConfigError);
+    expect(() => loadConfig(tempDir(), path)).toThrow(UserError);
     expect(() => loadConfig(tempDir(), path)).toThrow(path);
   });
 
@@ -266,7 +267,7 @@ describe('loadConfig', () => {
     const root = tempDir();
     const path = join(root, 'tiny-serve.json');
     writeFileSync(path, content);
-    expect(() => loadConfig(root)).toThrow(ConfigError);
+    expect(() => loadConfig(root)).toThrow(UserError);
     expect(() => loadConfig(root)).toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: invalid JSON`));
   });
 
@@ -283,7 +284,7 @@ describe('loadConfig', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(ConfigError);
+    expect(thrown).toBeInstanceOf(UserError);
     expect((thrown as Error).message).toContain(`${path}: `);
     expect((thrown as Error).message).toContain(message);
   });

@@ -7,7 +7,8 @@ import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from '../src/server/endpoints.js';
+import { describeEndpoint, parseEndpoint, urlFor, type Endpoint } from '../src/server/endpoints.js';
+import { UserError } from '../src/errors.js';
 import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.js';
 import { SITE, collect, copySite, type RawResponse } from './helpers.js';
 import { freePort, httpGet, linesOf, localhostAddress, runCli, startCli, stopAll, type CliProcess } from './cli-helpers.js';
@@ -194,9 +195,9 @@ describe('parseEndpoint', () => {
     ['tcp://a b:80', 'cannot read listen endpoint "tcp://a b:80"'],
     ['localhost:abc', 'cannot read listen endpoint "localhost:abc"'],
     ['-1', 'cannot read listen endpoint "-1"'],
-  ])('%j is an EndpointError: %s', (uri, message) => {
+  ])('%j is a UserError: %s', (uri, message) => {
     const error = errorFrom(uri);
-    expect(error).toBeInstanceOf(EndpointError);
+    expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toContain(message);
     expect((error as Error).message).not.toContain('\n');
   });

@@ -1,7 +1,8 @@
 // Config path patterns as units: what compilePattern matches, the params it extracts, how substitute
 // encodes them, which sources it refuses, and that no pattern can take super-linear time.
 import { describe, expect, it } from 'vitest';
-import { PatternError, compilePattern, substitute } from '../src/http/patterns.js';
+import { compilePattern, substitute } from '../src/http/patterns.js';
+import { UserError } from '../src/errors.js';
 
 /** A bound a linear matcher meets by orders of magnitude and a backtracking one misses by as many. */
 const FAST_MS = 500;
@@ -155,12 +156,12 @@ describe('compilePattern: rejected sources', () => {
     ['33 segments', '/a'.repeat(33), /more than 32 segments/],
     ['unclosed bracket', '/[abc', /bad pattern/],
   ])('%s: %s', (_name, source, message) => {
-    expect(() => compilePattern(source)).toThrow(PatternError);
+    expect(() => compilePattern(source)).toThrow(UserError);
     expect(() => compilePattern(source)).toThrow(message);
   });
 
-  it.each([null, undefined, 42, {}])('rejects a non-string source (%j) with PatternError', (source) => {
-    expect(() => compilePattern(source as unknown as string)).toThrow(PatternError);
+  it.each([null, undefined, 42, {}])('rejects a non-string source (%j) with a UserError', (source) => {
+    expect(() => compilePattern(source as unknown as string)).toThrow(UserError);
   });
 
   it.each([

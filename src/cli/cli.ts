@@ -8,13 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createHandler } from '../handler/handler.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import type { HandlerOptions } from '../types.js';
 import { assignedPorts, isWorker, joinPool, runPrimary } from '../server/workers.js';
 import { openBrowser } from './open-browser.js';
-import { ALL_INTERFACES, EndpointError, describeEndpoint, parseEndpoint, urlFor, type Endpoint } from '../server/endpoints.js';
+import { ALL_INTERFACES, PORT_RULE, describeEndpoint, parseEndpoint, portFromText, urlFor, type Endpoint } from '../server/endpoints.js';
 import { ListenError, closeGracefully, createServer, listenAll, type Bound } from '../server/server.js';
-import { TlsError, loadTls, type TlsFiles, type TlsMaterial } from '../server/tls.js';
+import { loadTls, type TlsFiles, type TlsMaterial } from '../server/tls.js';
+import { UserError } from '../errors.js';
 import { paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
 import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../features/live-reload.js';
 
@@ -58,8 +59,6 @@ interface CliArgs {
   sslPass?: string;
   http2?: boolean;
 }
-
-class UsageError extends Error {}
 
 /** stdout and stderr, written so that a reader that leaves (`tiny-serve | head -2`) never stops the server. */
 const out = safeWriter(process.stdout);
@@ -184,7 +183,7 @@ function cliParser(argv: string[]): Argv {
     .alias('version', 'v')
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
-      throw new UsageError(message ?? error?.message ?? 'invalid arguments');
+      throw new UserError(message ?? error?.message ?? 'invalid arguments');
     });
   return parser;
 }
@@ -264,33 +263,32 @@ function rejectMisusedValues(args: CliArgs, flags: Flag[]): void {
   for (const flag of flags) {
     if (flag.boolean) continue;
     const value = (args as unknown as Record<string, unknown>)[flag.name];
-    if (!flag.repeatable && Array.isArray(value)) fatal(`--${flag.name} was given ${value.length === 2 ? 'twice' : `${value.length} times`}`);
+    if (!flag.repeatable && Array.isArray(value)) throw new UserError(`--${flag.name} was given ${value.length === 2 ? 'twice' : `${value.length} times`}`);
     const turnedOff = Array.isArray(value) ? value.includes(false) : value === false;
-    if (turnedOff && !MAY_TURN_OFF.has(flag.name)) fatal(`--no-${flag.name} is not an option: --${flag.name} takes a value`);
+    if (turnedOff && !MAY_TURN_OFF.has(flag.name)) throw new UserError(`--no-${flag.name} is not an option: --${flag.name} takes a value`);
   }
 }
 
 /** Parses a port from the command line or $PORT: an integer 0..65535, or a one-line error. */
 function parsePort(raw: string, source: string): number {
-  if (raw === '') fatal(`${source} needs a value: a whole number from 0 to 65535`);
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
-    fatal(`invalid port ${JSON.stringify(raw)} from ${source}: use a whole number from 0 to 65535`);
-  }
-  return Number(raw);
+  if (raw === '') throw new UserError(`${source} needs a value: ${PORT_RULE}`);
+  const port = portFromText(raw);
+  if (port === undefined) throw new UserError(`invalid port ${JSON.stringify(raw)} from ${source}: use ${PORT_RULE}`);
+  return port;
 }
 
 /** Parses --workers: a whole number from 1, or `auto` (one per core); a one-line error otherwise. */
 function parseWorkers(raw: string | undefined): number {
   if (raw === undefined) return 1;
   if (raw === 'auto') return availableParallelism();
-  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1) fatal(`invalid --workers ${JSON.stringify(raw)}: use a whole number from 1, or auto`);
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1) throw new UserError(`invalid --workers ${JSON.stringify(raw)}: use a whole number from 1, or auto`);
   return Number(raw);
 }
 
 /** Parses --cache: whole seconds, or a one-line error. */
 function parseCacheSeconds(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(raw)) fatal(`invalid --cache ${JSON.stringify(raw)}: use a whole number of seconds`);
+  if (!/^\d{1,10}$/.test(raw)) throw new UserError(`invalid --cache ${JSON.stringify(raw)}: use a whole number of seconds`);
   return Number(raw);
 }
 
@@ -469,7 +467,7 @@ const VALUE_HINTS: Record<string, string> = {
 function requireValues(args: CliArgs): void {
   for (const [flag, hint] of Object.entries(VALUE_HINTS)) {
     const value = (args as unknown as Record<string, unknown>)[camel(flag)];
-    if (value === '' || (Array.isArray(value) && (value.length === 0 || value.includes('')))) fatal(`--${flag} needs a value: ${hint}`);
+    if (value === '' || (Array.isArray(value) && (value.length === 0 || value.includes('')))) throw new UserError(`--${flag} needs a value: ${hint}`);
   }
 }
 
@@ -482,13 +480,7 @@ function endpointsFrom(args: CliArgs, config: { port?: number; host?: string; li
   const host = given === '' ? '0.0.0.0' : given; // a bare --host
   const flagPort = args.port === undefined ? undefined : parsePort(args.port, '--port');
   const [listen, base] = args.listen ? [args.listen, process.cwd()] : [config.listen, config.dir];
-  const endpoints: Endpoint[] = [];
-  try {
-    for (const uri of listen ?? []) endpoints.push(parseEndpoint(uri, host, DEFAULT_PORT, base));
-  } catch (error) {
-    if (error instanceof EndpointError) fatal(error.message);
-    throw error;
-  }
+  const endpoints = (listen ?? []).map((uri) => parseEndpoint(uri, host, DEFAULT_PORT, base));
   if (endpoints.length > 0 && flagPort === undefined) return endpoints;
   const port = flagPort ?? (process.env.PORT ? parsePort(process.env.PORT, 'the PORT variable') : (config.port ?? DEFAULT_PORT));
   return [...endpoints, { kind: 'tcp', host, port }];
@@ -497,13 +489,7 @@ function endpointsFrom(args: CliArgs, config: { port?: number; host?: string; li
 function settingsFrom(args: CliArgs): Settings {
   requireValues(args);
   const root = resolve(args.dir);
-  let loaded: ReturnType<typeof loadConfig>;
-  try {
-    loaded = loadConfig(root, args.config);
-  } catch (error) {
-    if (error instanceof ConfigError) fatal(error.message);
-    throw error;
-  }
+  const loaded = loadConfig(root, args.config);
   const { port, host, listen, strictPort, quiet, workers, sslCert, sslKey, sslPass, http2, ...fileOptions } = loaded.config;
   const given = <T>(value: T | undefined, fallback: T | undefined): T | undefined => (value === undefined ? fallback : value);
   // Paths in the config file are relative to the file; on the command line, to the current directory.
@@ -511,7 +497,7 @@ function settingsFrom(args: CliArgs): Settings {
   const cert = args.sslCert ?? fromConfig(sslCert);
   const key = args.sslKey ?? fromConfig(sslKey);
   const pass = args.sslPass ?? fromConfig(sslPass);
-  if (cert === undefined && (key !== undefined || pass !== undefined)) fatal(`--${key !== undefined ? 'ssl-key' : 'ssl-pass'} needs --ssl-cert`);
+  if (cert === undefined && (key !== undefined || pass !== undefined)) throw new UserError(`--${key !== undefined ? 'ssl-key' : 'ssl-pass'} needs --ssl-cert`);
   const handlerOptions: HandlerOptions = {
     ...fileOptions,
     root,
@@ -645,16 +631,6 @@ function usageMessage(message: string, argv: string[], flags: Flag[]): string {
   return hints.length > 0 ? `${list}; did you mean ${hints.join(', ')}?` : list;
 }
 
-/** Reads and checks the TLS files, or exits with the one-line problem. */
-async function tlsOrExit(files: TlsFiles | undefined): Promise<TlsMaterial | undefined> {
-  if (files === undefined) return undefined;
-  try {
-    return await loadTls(files);
-  } catch (error) {
-    if (error instanceof TlsError) fatal(error.message);
-    throw error;
-  }
-}
 
 /** Live reload's own requests, several on every page load: plumbing, not the site (only under --watch). */
 const LIVE_PATHS = new Set([EVENTS_PATH, CLIENT_PATH, WORKER_PATH]);
@@ -677,19 +653,14 @@ async function main(): Promise<void> {
   try {
     args = parser.parseSync() as unknown as CliArgs;
   } catch (error) {
-    fatal(`${usageMessage((error as Error).message, argv, flagsOf(parser))} (see tiny-serve --help)`);
+    throw new UserError(`${usageMessage((error as Error).message, argv, flagsOf(parser))} (see tiny-serve --help)`);
   }
   rejectMisusedValues(args, flagsOf(parser));
   const settings = settingsFrom(args);
   const palette = paletteFor(process.stdout, process.env);
-  const tls = await tlsOrExit(settings.tls);
+  const tls = settings.tls && (await loadTls(settings.tls));
 
-  let handler;
-  try {
-    handler = createHandler(settings.handlerOptions);
-  } catch (error) {
-    fatal((error as Error).message);
-  }
+  const handler = createHandler(settings.handlerOptions);
   if (settings.workers > 1 && !isWorker()) {
     handler.close(); // the primary only validated the options; workers serve
     runPrimary({
@@ -719,7 +690,7 @@ async function main(): Promise<void> {
   try {
     bound = await listenAll(endpoints, () => createServer(respond, serverTls), settings.strictPort || assigned !== undefined);
   } catch (error) {
-    if (error instanceof ListenError) fatal(listenErrorMessage(error.cause, error.endpoint));
+    if (error instanceof ListenError) throw new UserError(listenErrorMessage(error.cause, error.endpoint));
     throw error;
   }
   for (const { server } of bound) server.on('error', (error: Error) => fatal(`server error: ${error.message}`));
@@ -748,4 +719,6 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+// Every error ends here, as one line: a UserError's message is that line. Anything else (a watch limit
+// reached, a bug) is shown by its message too, so that the terminal never gets a stack trace.
 main().catch((error: unknown) => fatal(error instanceof Error ? error.message : String(error)));

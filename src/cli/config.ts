@@ -3,13 +3,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseCredentials } from '../handler/auth.js';
-import { EndpointError, parseEndpoint } from '../server/endpoints.js';
-import { PatternError, compilePattern } from '../http/patterns.js';
-import { HeaderError, parseHeaderFlag, validateHeader } from '../handler/response-headers.js';
-import type { HeaderRule } from '../types.js';
-import type { HandlerOptions, Redirect, Rewrite } from '../types.js';
-
+import { isPort, parseEndpoint } from '../server/endpoints.js';
+import { compilePattern } from '../http/patterns.js';
+import { parseHeaderFlag, validateHeader } from '../handler/response-headers.js';
+import type { HandlerOptions, HeaderRule, Redirect, Rewrite } from '../types.js';
 import { CONFIG_FILE_NAMES } from '../handler/config-names.js';
+import { UserError } from '../errors.js';
 
 export { CONFIG_FILE_NAMES };
 
@@ -29,31 +28,38 @@ export interface FileConfig extends Omit<HandlerOptions, 'root' | 'onError' | 'c
   http2?: boolean;
 }
 
-export class ConfigError extends Error {}
+/** A loaded config: the file read (undefined when there is none) and what it sets. */
+export interface LoadedConfig {
+  path: string | undefined;
+  config: FileConfig;
+}
 
 type Check = (value: unknown, key: string) => unknown;
 
 function fail(key: string, expected: string): never {
-  throw new ConfigError(`"${key}" must be ${expected}`);
+  throw new UserError(`"${key}" must be ${expected}`);
+}
+
+/** Runs `check`; a UserError from it gets `context` in front (the key, or the file, it is about). */
+function within<T>(context: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`${context}: ${error.message}`);
+    throw error;
+  }
 }
 
 const isBoolean: Check = (value, key) => (typeof value === 'boolean' ? value : fail(key, 'true or false'));
 const isString: Check = (value, key) => (typeof value === 'string' ? value : fail(key, 'a string'));
 const isSeconds: Check = (value, key) =>
   Number.isInteger(value) && (value as number) >= 0 ? value : fail(key, 'a whole number of seconds');
-const isPort: Check = (value, key) =>
-  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65535 ? value : fail(key, 'a port number from 0 to 65535');
 const isBooleanOrString: Check = (value, key) =>
   typeof value === 'boolean' || typeof value === 'string' ? value : fail(key, 'true, false or a file name');
 
 function isPattern(value: unknown, key: string): string {
   const source = isString(value, key) as string;
-  try {
-    compilePattern(source);
-  } catch (error) {
-    if (error instanceof PatternError) throw new ConfigError(`"${key}": ${error.message}`);
-    throw error;
-  }
+  within(`"${key}"`, () => compilePattern(source));
   return source;
 }
 
@@ -64,7 +70,7 @@ function isArrayOf<T>(check: (item: unknown, key: string) => T): (value: unknown
 function isObject(value: unknown, key: string, allowed: string[]): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(key, 'an object');
   for (const name of Object.keys(value)) {
-    if (!allowed.includes(name)) throw new ConfigError(`unknown key "${key}.${name}"`);
+    if (!allowed.includes(name)) throw new UserError(`unknown key "${key}.${name}"`);
   }
   return value as Record<string, unknown>;
 }
@@ -81,12 +87,7 @@ function isDestination(value: unknown, key: string): string {
 /** A listen endpoint (`"3000"`, `"tcp://host:port"`, `"unix:/path"`), checked as `--listen` checks it. */
 const isEndpoint = (value: unknown, key: string): string => {
   const text = isString(value, key) as string;
-  try {
-    parseEndpoint(text, 'localhost', 0);
-  } catch (error) {
-    if (error instanceof EndpointError) throw new ConfigError(`"${key}": ${error.message}`);
-    throw error;
-  }
+  within(`"${key}"`, () => parseEndpoint(text, 'localhost', 0));
   return text;
 };
 
@@ -114,12 +115,7 @@ const isHeaderRule = (value: unknown, key: string): HeaderRule => {
     const header = isObject(item, itemKey, ['key', 'value']);
     const name = isString(header.key, `${itemKey}.key`) as string;
     if (header.value !== null && typeof header.value !== 'string') fail(`${itemKey}.value`, 'a string, or null to remove the header');
-    try {
-      validateHeader(name, header.value as string | null);
-    } catch (error) {
-      if (error instanceof HeaderError) throw new ConfigError(`"${itemKey}": ${error.message}`);
-      throw error;
-    }
+    within(`"${itemKey}"`, () => validateHeader(name, header.value as string | null));
     return { key: name, value: header.value as string | null };
   })(rule.headers, `${key}.headers`);
   return { source: isPattern(rule.source, `${key}.source`), headers };
@@ -127,27 +123,18 @@ const isHeaderRule = (value: unknown, key: string): HeaderRule => {
 
 const isHeaderFlag = (value: unknown, key: string): string => {
   const text = isString(value, key) as string;
-  try {
-    parseHeaderFlag(text);
-  } catch (error) {
-    if (error instanceof HeaderError) throw new ConfigError(`"${key}": ${error.message}`);
-    throw error;
-  }
+  within(`"${key}"`, () => parseHeaderFlag(text));
   return text;
 };
 
 const isAuth: Check = (value, key) => {
   const text = isString(value, key) as string;
-  try {
-    return parseCredentials(text);
-  } catch (error) {
-    throw new ConfigError(`"${key}": ${(error as Error).message}`);
-  }
+  return within(`"${key}"`, () => parseCredentials(text));
 };
 
 /** Every key a config file may hold, with its check. `directoryListing` is serve's name for `listing`. */
 const SCHEMA: Record<string, Check> = {
-  port: isPort,
+  port: (value, key) => (isPort(value) ? value : fail(key, 'a port number from 0 to 65535')),
   host: isString,
   listen: (value, key) => isArrayOf(isEndpoint)(typeof value === 'string' || typeof value === 'number' ? [String(value)] : value, key),
   strictPort: isBoolean,
@@ -178,13 +165,13 @@ const SCHEMA: Record<string, Check> = {
   headers: isArrayOf(isHeaderRule),
 };
 
-/** Validates a parsed config object; throws ConfigError naming the key. */
+/** Validates a parsed config object; throws a UserError naming the key. */
 export function validateConfig(raw: unknown): FileConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('the file must hold a JSON object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError('the file must hold a JSON object');
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     // Own keys only: "constructor" or "__proto__" must be unknown keys, not Object.prototype's.
-    if (!Object.hasOwn(SCHEMA, key)) throw new ConfigError(`unknown key "${key}"`);
+    if (!Object.hasOwn(SCHEMA, key)) throw new UserError(`unknown key "${key}"`);
     const check = SCHEMA[key]!;
     config[key === 'directoryListing' ? 'listing' : key] = check(value, key);
   }
@@ -202,13 +189,13 @@ function isFile(path: string): boolean {
 /**
  * Finds and reads the config: `explicitPath` when given (it must exist), else the first of
  * CONFIG_FILE_NAMES in `root`. Startup only, so synchronous reads are fine here.
- * Errors are thrown as ConfigError with the file name in front.
+ * Errors are thrown as a UserError with the file name in front.
  */
-export function loadConfig(root: string, explicitPath?: string): { path: string | undefined; config: FileConfig } {
+export function loadConfig(root: string, explicitPath?: string): LoadedConfig {
   let path: string | undefined;
   if (explicitPath !== undefined) {
     path = resolve(explicitPath);
-    if (!isFile(path)) throw new ConfigError(`config file not found: ${path}`);
+    if (!isFile(path)) throw new UserError(`config file not found: ${path}`);
   } else {
     path = CONFIG_FILE_NAMES.map((name) => join(root, name)).find(isFile);
     if (path === undefined) return { path, config: {} };
@@ -217,12 +204,7 @@ export function loadConfig(root: string, explicitPath?: string): { path: string 
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`${path}: ${error instanceof SyntaxError ? `invalid JSON: ${error.message}` : (error as Error).message}`);
+    throw new UserError(`${path}: ${error instanceof SyntaxError ? `invalid JSON: ${error.message}` : (error as Error).message}`);
   }
-  try {
-    return { path, config: validateConfig(raw) };
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.message}`);
-    throw error;
-  }
+  return { path, config: within(path, () => validateConfig(raw)) };
 }

@@ -1,6 +1,7 @@
 // HTTP Basic authentication (RFC 7617) for one user: constant-time comparison, never logged.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { UserError } from '../errors.js';
 
 const CHALLENGE = 'Basic realm="tiny-serve", charset="UTF-8"';
 
@@ -8,10 +9,10 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-/** Validates `user:password` (a non-empty user, a colon, a password); throws a clear Error. */
+/** Validates `user:password` (a non-empty user, a colon, a password); throws a UserError. */
 export function parseCredentials(value: string): string {
   const colon = value.indexOf(':');
-  if (colon <= 0 || colon === value.length - 1) throw new Error('auth must look like user:password');
+  if (colon <= 0 || colon === value.length - 1) throw new UserError('auth must look like user:password');
   return value;
 }
 

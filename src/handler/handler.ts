@@ -13,6 +13,7 @@ import { SNIFF_BYTES, typeFromName } from '../http/mime.js';
 import { acceptMethod, pageAnswer, sendAnswer, sendPage, sendRedirect } from '../http/pages.js';
 import { makeRoot, parseTarget, relativeInside, type Root } from '../http/target.js';
 import type { Answer, Entry, HandlerOptions, Representation } from '../types.js';
+import { UserError } from '../errors.js';
 import { createAnswerCache, type KeptAnswer } from './answer-cache.js';
 import { basicAuth, parseCredentials } from './auth.js';
 import { cachePolicy } from './cache-policy.js';
@@ -64,14 +65,14 @@ function resolveRoot(root: string): string {
   try {
     real = realpathSync(absolute);
   } catch {
-    throw new Error(`directory not found: ${absolute}`);
+    throw new UserError(`directory not found: ${absolute}`);
   }
-  if (!statSync(real).isDirectory()) throw new Error(`not a directory: ${absolute}`);
+  if (!statSync(real).isDirectory()) throw new UserError(`not a directory: ${absolute}`);
   try {
     // Once, at creation: a root the server cannot list or enter would answer every request with 403.
     accessSync(real, constants.R_OK | constants.X_OK);
   } catch {
-    throw new Error(`cannot read directory: ${absolute} (permission denied)`);
+    throw new UserError(`cannot read directory: ${absolute} (permission denied)`);
   }
   return real;
 }
@@ -91,14 +92,14 @@ function checkFallback(root: Root, single: HandlerOptions['single']): void {
   if (!single) return;
   const name = single === true ? 'index.html' : single;
   const path = resolve(root.path, name.replace(/^\/+/, ''));
-  if (relativeInside(root, path) === undefined) throw new Error(`single-page fallback ${name} is outside the served directory`);
+  if (relativeInside(root, path) === undefined) throw new UserError(`single-page fallback ${name} is outside the served directory`);
   let isFile = false;
   try {
     isFile = statSync(path).isFile();
   } catch {
     // missing: said below
   }
-  if (!isFile) throw new Error(`single-page fallback not found: ${path}`);
+  if (!isFile) throw new UserError(`single-page fallback not found: ${path}`);
 }
 
 export function createHandler(options: HandlerOptions): RequestHandler {

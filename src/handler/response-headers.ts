@@ -4,13 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compilePattern, type PathPattern } from '../http/patterns.js';
 import { ALLOWED_METHODS } from '../http/pages.js';
 import type { HeaderRule } from '../types.js';
+import { UserError } from '../errors.js';
 
 /** One config rule: headers to set (or remove, with null) on responses for paths matching `source`. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII, spaces and tabs, and obs-text; never CR, LF or other controls.
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-export class HeaderError extends Error {}
 
 /**
  * Headers that frame the message or belong to one connection: set (or removed) by hand they would
@@ -21,19 +20,19 @@ const SERVER_MANAGED = new Set(['connection', 'keep-alive', 'proxy-connection', 
 
 /** Checks a header name and value the way setHeader would, but at startup, with a clear message. */
 export function validateHeader(key: string, value: string | null): void {
-  if (!TOKEN.test(key)) throw new HeaderError(`invalid header name ${JSON.stringify(key)}`);
+  if (!TOKEN.test(key)) throw new UserError(`invalid header name ${JSON.stringify(key)}`);
   if (SERVER_MANAGED.has(key.toLowerCase())) {
-    throw new HeaderError(`header ${key} cannot be set or removed: the server manages it (message framing and connections)`);
+    throw new UserError(`header ${key} cannot be set or removed: the server manages it (message framing and connections)`);
   }
   if (value !== null && !FIELD_VALUE.test(value)) {
-    throw new HeaderError(`invalid value for header ${key}: it contains a line break or control character`);
+    throw new UserError(`invalid value for header ${key}: it contains a line break or control character`);
   }
 }
 
 /** Parses `--header "Name: value"`. */
 export function parseHeaderFlag(text: string): { key: string; value: string } {
   const colon = text.indexOf(':');
-  if (colon <= 0) throw new HeaderError(`invalid --header ${JSON.stringify(text)}: use "Name: value"`);
+  if (colon <= 0) throw new UserError(`invalid --header ${JSON.stringify(text)}: use "Name: value"`);
   const key = text.slice(0, colon).trim();
   const value = text.slice(colon + 1).trim();
   validateHeader(key, value);

@@ -2,6 +2,7 @@
 // segments substituted into destinations. Matching is a segment-by-segment dynamic programme, so
 // no pattern can backtrack catastrophically (serve-handler shipped ReDoS through whole-path regexes).
 import picomatch from 'picomatch';
+import { UserError } from '../errors.js';
 
 /** A pattern compiled once at startup. */
 export interface PathPattern {
@@ -18,38 +19,36 @@ const MAX_SEGMENTS = 32;
 /** No file name is longer (NAME_MAX); a longer request segment can only match `**`. */
 const MAX_SEGMENT_LENGTH = 255;
 
-export class PatternError extends Error {}
-
 function compileSegment(text: string, source: string, seenGlobstar: boolean): Segment {
   if (text === '**') return { kind: 'globstar' };
   // An empty segment (`/`, or the end of `/docs/`) matches only an empty one: the trailing slash.
   if (text === '') return { kind: 'glob', test: (segment) => segment === '' };
   if (text.startsWith(':')) {
     const name = text.slice(1);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new PatternError(`bad parameter name ":${name}" in "${source}"`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UserError(`bad parameter name ":${name}" in "${source}"`);
     // Params are taken by position, which is only unambiguous before any `**`.
-    if (seenGlobstar) throw new PatternError(`":${name}" must come before any "**" in "${source}"`);
+    if (seenGlobstar) throw new UserError(`":${name}" must come before any "**" in "${source}"`);
     return { kind: 'param', name };
   }
-  if (text.includes('**')) throw new PatternError(`"**" must be a whole path segment in "${source}"`);
-  if (/[!@+?*]\(/.test(text)) throw new PatternError(`extended globs like "${text}" are not supported in "${source}"`);
+  if (text.includes('**')) throw new UserError(`"**" must be a whole path segment in "${source}"`);
+  if (/[!@+?*]\(/.test(text)) throw new UserError(`extended globs like "${text}" are not supported in "${source}"`);
   if ((text.match(/\*/g) ?? []).length > MAX_STARS_PER_SEGMENT) {
-    throw new PatternError(`at most ${MAX_STARS_PER_SEGMENT} "*" per path segment in "${source}"`);
+    throw new UserError(`at most ${MAX_STARS_PER_SEGMENT} "*" per path segment in "${source}"`);
   }
   let regex: RegExp;
   try {
     regex = picomatch.makeRe(text, { dot: true, noextglob: true, strictBrackets: true });
   } catch (error) {
-    throw new PatternError(`bad pattern "${source}": ${(error as Error).message}`);
+    throw new UserError(`bad pattern "${source}": ${(error as Error).message}`);
   }
   return { kind: 'glob', test: (segment) => segment.length <= MAX_SEGMENT_LENGTH && regex.test(segment) };
 }
 
-/** Compiles `source` (`/blog/:slug`, `/assets/**`, `**\/*.html`, `/{a,b}/*.js`); throws PatternError. */
+/** Compiles `source` (`/blog/:slug`, `/assets/**`, `**\/*.html`, `/{a,b}/*.js`); throws a UserError. */
 export function compilePattern(source: string): PathPattern {
-  if (typeof source !== 'string' || source === '') throw new PatternError('a pattern must be a non-empty string');
+  if (typeof source !== 'string' || source === '') throw new UserError('a pattern must be a non-empty string');
   const parts = source.replace(/^\/+/, '').split('/');
-  if (parts.length > MAX_SEGMENTS) throw new PatternError(`"${source}" has more than ${MAX_SEGMENTS} segments`);
+  if (parts.length > MAX_SEGMENTS) throw new UserError(`"${source}" has more than ${MAX_SEGMENTS} segments`);
   const segments: Segment[] = [];
   for (const part of parts) {
     const segment = compileSegment(part, source, segments.some((s) => s.kind === 'globstar'));

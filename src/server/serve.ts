@@ -1,10 +1,11 @@
 // `serve()`: the programmatic counterpart of the CLI: a handler on listening servers (one per
 // endpoint, HTTP or HTTPS/HTTP/2), and a handle to stop them.
 import { createHandler } from '../handler/handler.js';
-import { EndpointError, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
+import { PORT_RULE, isPort, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
 import { ListenError, closeGracefully, createServer, listenAll, type AnyServer, type Bound } from './server.js';
 import { loadTls } from './tls.js';
 import type { HandlerOptions } from '../types.js';
+import { UserError } from '../errors.js';
 
 /** How long `close()` lets responses in flight finish before it closes their connections. */
 const CLOSE_GRACE_MS = 3_000;
@@ -85,7 +86,7 @@ function endpointsOf(listen: string | string[] | undefined, host: string, port: 
   try {
     return uris.map((uri) => parseEndpoint(String(uri), host, port));
   } catch (error) {
-    throw error instanceof EndpointError ? new TypeError(`serve: ${error.message}`) : error;
+    throw error instanceof UserError ? new TypeError(`serve: ${error.message}`) : error;
   }
 }
 
@@ -96,9 +97,7 @@ function endpointsOf(listen: string | string[] | undefined, host: string, port: 
  */
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const { port = 0, host = 'localhost', listen, strictPort = false, sslCert, sslKey, sslPass, http2 = true, ...handlerOptions } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`serve: \`port\` must be a whole number from 0 to 65535, got ${String(port)}`);
-  }
+  if (!isPort(port)) throw new TypeError(`serve: \`port\` must be ${PORT_RULE}, got ${String(port)}`);
   if (sslCert === undefined && (sslKey !== undefined || sslPass !== undefined)) {
     throw new TypeError('serve: `sslKey` and `sslPass` need `sslCert`');
   }

@@ -214,15 +214,11 @@ function socketAnswers(path: string): Promise<boolean> {
   });
 }
 
-/** The path is taken by something that is not a socket: never removed. */
-export class NotASocketError extends Error {
-  readonly code = 'ENOTSOCK';
-}
-
 /**
  * Binds a Unix domain socket. A socket file left behind by a process that died (nothing answers
  * on it) is removed and the bind retried once; one that answers stays EADDRINUSE. Only a socket
- * is ever removed: a regular file, FIFO or directory at the path is an error.
+ * is ever removed: a regular file, FIFO or directory at the path is an error, with the code
+ * ENOTSOCK like a system error's, for the caller to word as it words those.
  */
 async function listenUnix(server: NetServer, path: string): Promise<void> {
   try {
@@ -230,7 +226,7 @@ async function listenUnix(server: NetServer, path: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     const isSocket = await lstat(path).then((stats) => stats.isSocket(), () => false);
-    if (!isSocket) throw new NotASocketError(`${path} exists and is not a socket`);
+    if (!isSocket) throw Object.assign(new Error(`${path} exists and is not a socket`), { code: 'ENOTSOCK' });
     if (await socketAnswers(path)) throw error;
     await unlink(path);
     await listenOnce(server, (s) => s.listen(path));

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { SecureContextOptions } from 'node:tls';
+import { UserError } from '../errors.js';
 
 // Loaded on first use, so a plain HTTP server never loads node:tls.
 const createSecureContext = (options: SecureContextOptions): unknown =>
@@ -26,8 +27,6 @@ export interface TlsMaterial {
   validTo: Date | undefined;
 }
 
-export class TlsError extends Error {}
-
 const PEM_MARK = '-----BEGIN ';
 
 async function readBytes(path: string, flag: string): Promise<Buffer> {
@@ -37,7 +36,7 @@ async function readBytes(path: string, flag: string): Promise<Buffer> {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new TlsError(`cannot read ${flag} ${path}: ${why}`);
+    throw new UserError(`cannot read ${flag} ${path}: ${why}`);
   }
 }
 
@@ -51,7 +50,7 @@ function reason(error: unknown): string {
 
 /**
  * Reads and checks the files: the certificate parses, the key parses (decrypted with the
- * passphrase when there is one) and belongs to the certificate. Throws TlsError with one line
+ * passphrase when there is one) and belongs to the certificate. Throws a UserError with one line
  * naming the file and the problem.
  */
 export async function loadTls({ cert, key, pass }: TlsFiles): Promise<TlsMaterial> {
@@ -59,16 +58,16 @@ export async function loadTls({ cert, key, pass }: TlsFiles): Promise<TlsMateria
   const passphrase = pass === undefined ? undefined : (await readBytes(pass, '--ssl-pass')).toString('utf8').replace(/\r?\n$/, '');
 
   if (!isPem(certBytes)) {
-    if (key !== undefined) throw new TlsError(`--ssl-cert ${cert} is not PEM; a .pfx/.p12 bundle carries its own key, so leave out --ssl-key`);
+    if (key !== undefined) throw new UserError(`--ssl-cert ${cert} is not PEM; a .pfx/.p12 bundle carries its own key, so leave out --ssl-key`);
     const options: SecureContextOptions = { pfx: certBytes, passphrase };
     try {
       createSecureContext(options);
     } catch (error) {
       const why = reason(error);
       if (/mac verify failure|bad decrypt/i.test(why)) {
-        throw new TlsError(pass === undefined ? `--ssl-cert ${cert} is protected by a passphrase: give a file holding it with --ssl-pass` : `--ssl-pass ${pass} does not unlock --ssl-cert ${cert}`);
+        throw new UserError(pass === undefined ? `--ssl-cert ${cert} is protected by a passphrase: give a file holding it with --ssl-pass` : `--ssl-pass ${pass} does not unlock --ssl-cert ${cert}`);
       }
-      throw new TlsError(`--ssl-cert ${cert} is neither a PEM certificate nor a readable .pfx/.p12 bundle (${why})`);
+      throw new UserError(`--ssl-cert ${cert} is neither a PEM certificate nor a readable .pfx/.p12 bundle (${why})`);
     }
     return { options, validTo: undefined };
   }
@@ -77,13 +76,13 @@ export async function loadTls({ cert, key, pass }: TlsFiles): Promise<TlsMateria
   try {
     validTo = new Date(new X509Certificate(certBytes).validTo);
   } catch (error) {
-    throw new TlsError(`--ssl-cert ${cert} holds no readable PEM certificate (${reason(error)})`);
+    throw new UserError(`--ssl-cert ${cert} holds no readable PEM certificate (${reason(error)})`);
   }
-  if (key === undefined) throw new TlsError(`--ssl-cert ${cert} is a PEM certificate: give its private key with --ssl-key`);
+  if (key === undefined) throw new UserError(`--ssl-cert ${cert} is a PEM certificate: give its private key with --ssl-key`);
   const keyBytes = await readBytes(key, '--ssl-key');
   const keyText = keyBytes.toString('latin1');
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyText)) {
-    throw new TlsError(
+    throw new UserError(
       keyText.includes('-----BEGIN CERTIFICATE-----')
         ? `--ssl-key ${key} holds a certificate, not a private key`
         : `--ssl-key ${key} is not a PEM private key (no "${PEM_MARK}… PRIVATE KEY-----" line)`,
@@ -92,15 +91,15 @@ export async function loadTls({ cert, key, pass }: TlsFiles): Promise<TlsMateria
   // Decided from the PEM itself: a wrong passphrase now and then "decrypts" into garbage that OpenSSL
   // reports as an unsupported key rather than a bad decrypt, so its message cannot tell.
   const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(keyText);
-  if (encrypted && pass === undefined) throw new TlsError(`--ssl-key ${key} is encrypted: give a file holding its passphrase with --ssl-pass`);
+  if (encrypted && pass === undefined) throw new UserError(`--ssl-key ${key} is encrypted: give a file holding its passphrase with --ssl-pass`);
   const options: SecureContextOptions = { cert: certBytes, key: keyBytes, passphrase };
   try {
     createSecureContext(options);
   } catch (error) {
     const why = reason(error);
-    if (/key values mismatch/i.test(why)) throw new TlsError(`--ssl-key ${key} does not belong to the certificate in --ssl-cert ${cert}`);
-    if (encrypted) throw new TlsError(`--ssl-pass ${pass} does not decrypt --ssl-key ${key}`);
-    throw new TlsError(`--ssl-key ${key} is not a usable private key (${why})`);
+    if (/key values mismatch/i.test(why)) throw new UserError(`--ssl-key ${key} does not belong to the certificate in --ssl-cert ${cert}`);
+    if (encrypted) throw new UserError(`--ssl-pass ${pass} does not decrypt --ssl-key ${key}`);
+    throw new UserError(`--ssl-key ${key} is not a usable private key (${why})`);
   }
   return { options, validTo };
 }
