@@ -13,8 +13,9 @@ import type { HandlerOptions } from '../types.js';
 import { assignedPorts, isWorker, joinPool, runPrimary } from '../server/workers.js';
 import { openBrowser } from './open-browser.js';
 import { ALL_INTERFACES, PORT_RULE, describeEndpoint, parseEndpoint, portFromText, urlFor, type Endpoint } from '../server/endpoints.js';
-import { ListenError, closeGracefully, createServer, listenAll, type Bound } from '../server/server.js';
-import { loadTls, type TlsFiles, type TlsMaterial } from '../server/tls.js';
+import { ListenError, type AnyServer } from '../server/server.js';
+import { servePlan } from '../server/serve.js';
+import { loadTls, tlsFiles, type TlsFiles, type TlsMaterial } from '../server/tls.js';
 import { UserError } from '../errors.js';
 import { paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
 import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../features/live-reload.js';
@@ -22,8 +23,6 @@ import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../features/live-reload.j
 /** Injected by build.mjs from package.json. */
 declare const __VERSION__: string;
 
-/** How long in-flight responses get to finish after Ctrl-C / SIGTERM. */
-const SHUTDOWN_GRACE_MS = 3_000;
 const DEFAULT_PORT = 3000;
 
 /**
@@ -494,10 +493,7 @@ function settingsFrom(args: CliArgs): Settings {
   const given = <T>(value: T | undefined, fallback: T | undefined): T | undefined => (value === undefined ? fallback : value);
   // Paths in the config file are relative to the file; on the command line, to the current directory.
   const fromConfig = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(dirname(loaded.path!), path));
-  const cert = args.sslCert ?? fromConfig(sslCert);
-  const key = args.sslKey ?? fromConfig(sslKey);
-  const pass = args.sslPass ?? fromConfig(sslPass);
-  if (cert === undefined && (key !== undefined || pass !== undefined)) throw new UserError(`--${key !== undefined ? 'ssl-key' : 'ssl-pass'} needs --ssl-cert`);
+  const tls = tlsFiles(args.sslCert ?? fromConfig(sslCert), args.sslKey ?? fromConfig(sslKey), args.sslPass ?? fromConfig(sslPass), (alone) => new UserError(`--ssl-${alone} needs --ssl-cert`));
   const handlerOptions: HandlerOptions = {
     ...fileOptions,
     root,
@@ -523,7 +519,7 @@ function settingsFrom(args: CliArgs): Settings {
     open: args.open === undefined ? undefined : `/${args.open.replace(/^\/+/, '')}`,
     workers: parseWorkers(args.workers ?? (workers === undefined ? undefined : String(workers))),
     configPath: loaded.path,
-    tls: cert === undefined ? undefined : { cert, key, pass },
+    tls,
     http2: given(args.http2, http2) ?? true,
     handlerOptions,
   };
@@ -636,12 +632,10 @@ function usageMessage(message: string, argv: string[], flags: Flag[]): string {
 const LIVE_PATHS = new Set([EVENTS_PATH, CLIENT_PATH, WORKER_PATH]);
 const isLivePlumbing = (url = ''): boolean => LIVE_PATHS.has(url.split('?')[0]!);
 
-/** The address each server bound (`0.0.0.0`, `192.168.1.5`, `::1`), or '' for a Unix socket. */
-function boundAddresses(bound: Bound[]): string[] {
-  return bound.map(({ server }) => {
-    const address = server.address();
-    return typeof address === 'object' && address !== null ? address.address : '';
-  });
+/** The address a server bound (`0.0.0.0`, `192.168.1.5`, `::1`) and its port; '' and 0 for a Unix socket. */
+function boundTo(server: AnyServer): { address: string; port: number } {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address : { address: '', port: 0 };
 }
 
 async function main(): Promise<void> {
@@ -660,12 +654,10 @@ async function main(): Promise<void> {
   const palette = paletteFor(process.stdout, process.env);
   const tls = settings.tls && (await loadTls(settings.tls));
 
-  const handler = createHandler(settings.handlerOptions);
   if (settings.workers > 1 && !isWorker()) {
-    handler.close(); // the primary only validated the options; workers serve
+    createHandler(settings.handlerOptions).close(); // the primary only checks the options; workers serve
     runPrimary({
       count: settings.workers,
-      graceMs: SHUTDOWN_GRACE_MS,
       log: (line) => out(`\n  ${palette.dim(line)}\n`),
       onListening: (ports, addresses) => announce(palette, settings, tls, ports, addresses),
     });
@@ -678,31 +670,21 @@ async function main(): Promise<void> {
 
   const logRequest = settings.quiet ? undefined : requestLogger(out, palette);
   const watching = settings.handlerOptions.watch === true;
-  const respond = logRequest
-    ? (req: IncomingMessage, res: ServerResponse) => {
-        if (!(watching && isLivePlumbing(req.url))) logRequest(req, res);
-        handler(req, res);
-      }
-    : handler;
-  const serverTls = tls && { options: tls.options, http2: settings.http2 };
-
-  let bound: Bound[];
-  try {
-    bound = await listenAll(endpoints, () => createServer(respond, serverTls), settings.strictPort || assigned !== undefined);
-  } catch (error) {
-    if (error instanceof ListenError) throw new UserError(listenErrorMessage(error.cause, error.endpoint));
-    throw error;
-  }
-  for (const { server } of bound) server.on('error', (error: Error) => fatal(`server error: ${error.message}`));
-  const ports = bound.map(({ port }) => port);
-  const addresses = boundAddresses(bound);
-  const closeAll = (): Promise<unknown> => Promise.all(bound.map(({ server }) => closeGracefully(server, SHUTDOWN_GRACE_MS)));
+  const handle = await servePlan({
+    handlerOptions: settings.handlerOptions,
+    endpoints,
+    tls: tls && { options: tls.options, http2: settings.http2 },
+    strictPort: settings.strictPort || assigned !== undefined,
+    onRequest: logRequest && ((req, res) => (watching && isLivePlumbing(req.url) ? undefined : logRequest(req, res))),
+  }).catch((error: unknown) => {
+    throw error instanceof ListenError ? new UserError(listenErrorMessage(error.cause, error.endpoint)) : error;
+  });
+  for (const server of handle.servers) server.on('error', (error: Error) => fatal(`server error: ${error.message}`));
+  const ports = handle.servers.map((server) => boundTo(server).port);
+  const addresses = handle.servers.map((server) => boundTo(server).address);
   if (listening) {
     const shareAs = endpoints.map((endpoint, index) => (endpoint.kind === 'tcp' && endpoint.port !== 0 ? ports[index]! : 0));
-    listening(ports, addresses, shareAs, () => {
-      handler.close();
-      void closeAll().then(() => process.exit(0));
-    });
+    listening(ports, addresses, shareAs, () => void handle.close().then(() => process.exit(0)));
     return;
   }
   announce(palette, settings, tls, ports, addresses);
@@ -712,8 +694,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(130); // a second Ctrl-C: leave at once
     stopping = true;
     out(`\n  ${palette.dim(`${signal}: stopping (Ctrl+C again to force)`)}\n`);
-    handler.close(); // ends live-reload streams, which would otherwise hold the close for the grace period
-    void closeAll().then(() => process.exit(0));
+    void handle.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

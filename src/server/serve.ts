@@ -1,14 +1,13 @@
-// `serve()`: the programmatic counterpart of the CLI: a handler on listening servers (one per
-// endpoint, HTTP or HTTPS/HTTP/2), and a handle to stop them.
+// `serve()`: a handler on listening servers (one per endpoint, HTTP or HTTPS/HTTP/2), and a handle
+// to stop them. In two steps: the options checked into a plan, then the plan served; the CLI makes
+// its own plan (its defaults, its request log) and serves it with the same second step.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler } from '../handler/handler.js';
 import { PORT_RULE, isPort, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
-import { ListenError, closeGracefully, createServer, listenAll, type AnyServer, type Bound } from './server.js';
-import { loadTls } from './tls.js';
+import { CLOSE_GRACE_MS, ListenError, closeGracefully, createServer, listenAll, type AnyServer, type Bound, type ServerTls } from './server.js';
+import { loadTls, tlsFiles } from './tls.js';
 import type { HandlerOptions } from '../types.js';
 import { UserError } from '../errors.js';
-
-/** How long `close()` lets responses in flight finish before it closes their connections. */
-const CLOSE_GRACE_MS = 3_000;
 
 /** Options of `serve`: where and how to listen, and every option of `createHandler`. */
 export interface ServeOptions extends HandlerOptions {
@@ -90,26 +89,48 @@ function endpointsOf(listen: string | string[] | undefined, host: string, port: 
   }
 }
 
-/**
- * Serves `root` on each endpoint with the same handler and server limits as the CLI (no request
- * log, no banner, no signal handling). Rejects when the options are invalid (`root` missing or not a
- * directory, a bad `cache`, an unreadable certificate…) or an endpoint cannot be bound.
- */
-export async function serve(options: ServeOptions): Promise<ServeHandle> {
+/** What serving needs once the options are checked. */
+export interface ServePlan {
+  handlerOptions: HandlerOptions;
+  /** Where to listen, in order: one server each. */
+  endpoints: Endpoint[];
+  /** The loaded certificate and whether to offer HTTP/2; undefined for plain HTTP. */
+  tls: ServerTls | undefined;
+  /** A busy port is an error, instead of a move to the next free one. */
+  strictPort: boolean;
+  /** Called as each request arrives, before the handler sees it (the CLI's request log). */
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** Checks `serve`'s own options (TypeErrors name them) and loads the certificate: the plan to serve. */
+async function planFor(options: ServeOptions): Promise<ServePlan> {
   const { port = 0, host = 'localhost', listen, strictPort = false, sslCert, sslKey, sslPass, http2 = true, ...handlerOptions } = options;
   if (!isPort(port)) throw new TypeError(`serve: \`port\` must be ${PORT_RULE}, got ${String(port)}`);
-  if (sslCert === undefined && (sslKey !== undefined || sslPass !== undefined)) {
-    throw new TypeError('serve: `sslKey` and `sslPass` need `sslCert`');
-  }
+  const files = tlsFiles(sslCert, sslKey, sslPass, () => new TypeError('serve: `sslKey` and `sslPass` need `sslCert`'));
   const endpoints = endpointsOf(listen, host, port);
-  const tls = sslCert === undefined ? undefined : { options: (await loadTls({ cert: sslCert, key: sslKey, pass: sslPass })).options, http2 };
+  const tls = files && { options: (await loadTls(files)).options, http2 };
+  return { handlerOptions, endpoints, tls, strictPort };
+}
+
+/**
+ * Serves a plan: one handler, on a listening server per endpoint. Rejects when the handler options
+ * are invalid, or with a ListenError naming the endpoint that could not be bound (any bound
+ * before it are closed again).
+ */
+export async function servePlan({ handlerOptions, endpoints, tls, strictPort, onRequest }: ServePlan): Promise<ServeHandle> {
   const handler = createHandler(handlerOptions);
+  const respond = onRequest
+    ? (req: IncomingMessage, res: ServerResponse) => {
+        onRequest(req, res);
+        handler(req, res);
+      }
+    : handler;
   let bound: Bound[];
   try {
-    bound = await listenAll(endpoints, () => createServer(handler, tls), strictPort);
+    bound = await listenAll(endpoints, () => createServer(respond, tls), strictPort);
   } catch (error) {
     handler.close();
-    throw error instanceof ListenError ? error.cause : error;
+    throw error;
   }
   const urls = bound.map((one) => reachableUrl(one, tls ? 'https' : 'http'));
   let closing: Promise<void> | undefined;
@@ -128,4 +149,16 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       return closing;
     },
   };
+}
+
+/**
+ * Serves `root` on each endpoint with the same handler and server limits as the CLI (no request
+ * log, no banner, no signal handling). Rejects when the options are invalid (`root` missing or not a
+ * directory, a bad `cache`, an unreadable certificate…) or an endpoint cannot be bound (with the
+ * system's error: `EADDRINUSE`…).
+ */
+export async function serve(options: ServeOptions): Promise<ServeHandle> {
+  return servePlan(await planFor(options)).catch((error: unknown) => {
+    throw error instanceof ListenError ? error.cause : error;
+  });
 }

@@ -309,6 +309,9 @@ function closeHttp2All(tracked: Http2Connections): void {
   for (const socket of tracked.http1.keys()) socket.destroy();
 }
 
+/** How long responses in flight get to finish once the server stops (`close()`, Ctrl-C, SIGTERM). */
+export const CLOSE_GRACE_MS = 3_000;
+
 /**
  * Stops accepting connections, lets in-flight responses finish, closes keep-alive connections as
  * soon as they are idle, and force-closes whatever is left after `graceMs`.

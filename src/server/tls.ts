@@ -27,6 +27,21 @@ export interface TlsMaterial {
   validTo: Date | undefined;
 }
 
+/**
+ * The files to load, or undefined for plain HTTP. A key or passphrase file without a certificate
+ * is a mistake each caller words in its own names: `mistake` gets the file that came alone.
+ */
+export function tlsFiles(
+  cert: string | undefined,
+  key: string | undefined,
+  pass: string | undefined,
+  mistake: (alone: 'key' | 'pass') => Error,
+): TlsFiles | undefined {
+  if (cert !== undefined) return { cert, key, pass };
+  if (key !== undefined || pass !== undefined) throw mistake(key !== undefined ? 'key' : 'pass');
+  return undefined;
+}
+
 const PEM_MARK = '-----BEGIN ';
 
 async function readBytes(path: string, flag: string): Promise<Buffer> {

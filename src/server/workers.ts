@@ -2,6 +2,7 @@
 // The first worker finds the ports (with the usual fallback); the rest bind those same ports; the
 // primary prints the banner once all listen, replaces a worker that dies, and stops them all.
 import cluster, { type Worker } from 'node:cluster';
+import { CLOSE_GRACE_MS } from './server.js';
 
 /** Messages between the primary and its workers. */
 export type WorkerMessage = { type: 'listening'; ports: number[]; addresses: string[]; shareAs: number[] } | { type: 'stop' };
@@ -16,8 +17,6 @@ export interface PrimaryOptions {
    * each endpoint: print the banner.
    */
   onListening(ports: number[], addresses: string[]): void;
-  /** How long workers get to finish in-flight responses after a stop. */
-  graceMs: number;
   log(line: string): void;
 }
 
@@ -29,7 +28,7 @@ export const RESTART = { firstMs: 100, maxMs: 10_000, stableMs: 60_000 } as cons
 
 /**
  * How long past the grace period the primary waits for a stopped worker before killing it: a worker
- * cuts its last connections at `graceMs` itself, so this only covers one that hangs.
+ * cuts its last connections at CLOSE_GRACE_MS itself, so this only covers one that hangs.
  */
 const STOP_MARGIN_MS = 500;
 
@@ -42,7 +41,7 @@ export function exitReason(code: number | null, signal: NodeJS.Signals | null): 
  * Runs the primary: forks the first worker, then the others on the port it bound. Exits with the
  * first worker's exit code if it never listens (it has printed its one-line error already).
  */
-export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions): void {
+export function runPrimary({ count, onListening, log }: PrimaryOptions): void {
   /** What the other workers pass to listen: the ports the first one bound, or 0 where it asked for 0
    * (the cluster shares one handle per requested address and port, so they must ask the same). */
   let ports: number[] | undefined;
@@ -89,7 +88,7 @@ export function runPrimary({ count, onListening, graceMs, log }: PrimaryOptions)
     setTimeout(() => {
       for (const worker of workers) worker.process.kill('SIGKILL');
       process.exit(0);
-    }, graceMs + STOP_MARGIN_MS).unref();
+    }, CLOSE_GRACE_MS + STOP_MARGIN_MS).unref();
   };
   // Before the first fork: a signal at any moment from here on stops the pool cleanly.
   process.on('SIGINT', stop);
