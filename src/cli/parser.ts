@@ -1,0 +1,113 @@
+// argv → the parsed flags: the yargs parser made from the option table (help, version, completion),
+// and the checks yargs does not make (a one-value flag given twice or turned off, a missing value).
+// Every problem is a UserError with the line to print.
+import yargs, { type Argv } from 'yargs';
+import { UserError } from '../errors.js';
+import { FLAGS, OPTIONS, YARGS_FLAGS, camel, type CliArgs, type Flag } from './options.js';
+import { usageMessage } from './suggest.js';
+
+/** Injected by build.mjs from package.json. */
+declare const __VERSION__: string;
+
+/** The option that the generated completion scripts call the program with (yargs' protocol). */
+const COMPLETION_KEY = 'get-yargs-completions';
+
+/** The table as yargs takes it; its groups come out in the table's order. */
+const YARGS_OPTIONS = Object.fromEntries(
+  OPTIONS.map(({ name, alias, type, repeatable, group, describe, defaultDescription }) => [
+    name,
+    { alias, type, array: repeatable, group, describe, defaultDescription },
+  ]),
+);
+
+function cliParser(argv: string[]): Argv {
+  const parser = yargs(argv)
+    .scriptName('tiny-serve')
+    .command('$0 [dir]', 'Serve a directory over HTTP', (command) =>
+      command.positional('dir', {
+        type: 'string',
+        default: '.',
+        describe: 'Directory to serve',
+        defaultDescription: 'the current directory',
+      }),
+    )
+    .options(YARGS_OPTIONS)
+    .example('$0', 'Serve the current directory on http://localhost:3000')
+    .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
+    .example('$0 dist --host', 'Serve dist to other devices on the network')
+    .example('$0 dist --single', 'Preview a single-page app (client-side routes get index.html)')
+    .example('$0 --ssl-cert c.pem --ssl-key k.pem', 'Serve over HTTPS and HTTP/2')
+    .example('$0 -l 8080 -l unix:/tmp/s.sock', 'Listen on a port and on a Unix socket')
+    .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)', (current: string) =>
+      completeFlags(current, argv.slice(argv.indexOf(`--${COMPLETION_KEY}`) + 1, -1)),
+    )
+    .strict()
+    .help()
+    .version(__VERSION__)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((message, error) => {
+      throw new UserError(`${usageMessage(message ?? error?.message ?? 'invalid arguments', argv)} (see tiny-serve --help)`);
+    });
+  return YARGS_FLAGS.reduce((withAliases, { name, alias }) => withAliases.alias(name, alias!), parser);
+}
+
+/** `-p` for a one-letter name, `--port` for the rest. */
+const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
+
+/** How a flag can be written: `--port`, `-p`; `--no-compress` for one that is on by default. */
+function spellings(flag: Flag): string[] {
+  const names = flag.alias === undefined ? [flag.name] : [flag.name, flag.alias];
+  const onByDefault = flag.type === 'boolean' && flag.defaultDescription === 'true';
+  return names.map(dashed).concat(onByDefault ? [`--no-${flag.name}`] : []);
+}
+
+/**
+ * Completions for the word being typed: every spelling of every flag not given yet (repeatable ones
+ * always). Any other word (the directory, a flag's value) gets none, so the shell completes file names.
+ */
+function completeFlags(current: string, before: string[]): string[] {
+  if (!current.startsWith('-')) return [];
+  const given = new Set(before.map((word) => word.split('=')[0]));
+  return FLAGS.flatMap((flag) => {
+    const forms = spellings(flag);
+    return !flag.repeatable && forms.some((form) => given.has(form)) ? [] : forms;
+  }).filter((form) => form.startsWith(current));
+}
+
+/** What yargs gave for a flag, by its long name. */
+const valueOf = (args: CliArgs, name: string): unknown => (args as Record<string, unknown>)[camel(name)];
+
+/**
+ * What yargs makes of value flags used the wrong way, as one line each: a one-value flag given
+ * twice becomes a list (repeatable flags stay lists), and `--no-host` becomes `false`.
+ */
+function rejectMisusedValues(args: CliArgs): void {
+  for (const option of OPTIONS) {
+    if (option.type === 'boolean') continue;
+    const value = valueOf(args, option.name);
+    if (!option.repeatable && Array.isArray(value)) {
+      throw new UserError(`--${option.name} was given ${value.length === 2 ? 'twice' : `${value.length} times`}`);
+    }
+    const turnedOff = Array.isArray(value) ? value.includes(false) : value === false;
+    if (turnedOff && !option.mayTurnOff) throw new UserError(`--no-${option.name} is not an option: --${option.name} takes a value`);
+  }
+}
+
+/** A flag that cannot go without a value, given without one: `--config` alone is one line, not a surprise. */
+function requireValues(args: CliArgs): void {
+  for (const { name, valueHint } of OPTIONS) {
+    if (valueHint === undefined) continue;
+    const value = valueOf(args, name);
+    if (value === '' || (Array.isArray(value) && (value.length === 0 || value.includes('')))) {
+      throw new UserError(`--${name} needs a value: ${valueHint}`);
+    }
+  }
+}
+
+/** Parses the command line (`--help`, `--version` and completion print and exit here). */
+export function parseArgs(argv: string[]): CliArgs {
+  const args = cliParser(argv).parseSync() as unknown as CliArgs;
+  rejectMisusedValues(args);
+  requireValues(args);
+  return args;
+}

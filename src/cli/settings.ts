@@ -1,0 +1,117 @@
+// Flags, environment and config file → the settings the CLI runs with, by one precedence:
+// defaults < config file < environment (PORT, TINY_SERVE_AUTH) < flags. Pure functions that throw a
+// UserError, so the precedence is tested without starting the CLI.
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { PORT_RULE, parseEndpoint, portFromText, type Endpoint } from '../server/endpoints.js';
+import { tlsFiles, type TlsFiles } from '../server/tls.js';
+import type { HandlerOptions } from '../types.js';
+import { loadConfig, type FileConfig, type LoadedConfig } from './config.js';
+import { DEFAULT_PORT, type CliArgs } from './options.js';
+
+/** Everything the CLI needs to serve, announce and log. */
+export interface Settings {
+  /** Where to listen, in the order given; at least one. */
+  endpoints: Endpoint[];
+  strictPort: boolean;
+  quiet: boolean;
+  /** Path to open in the browser once listening (undefined: do not open). */
+  open: string | undefined;
+  workers: number;
+  configPath: string | undefined;
+  /** TLS files (undefined: plain HTTP). */
+  tls: TlsFiles | undefined;
+  http2: boolean;
+  handlerOptions: HandlerOptions;
+}
+
+/** The environment variables the CLI reads. */
+export interface Environment {
+  PORT?: string;
+  TINY_SERVE_AUTH?: string;
+}
+
+/** A port from the command line or $PORT: a whole number from 0 to 65535. */
+function parsePort(raw: string, source: string): number {
+  const port = portFromText(raw);
+  if (port === undefined) throw new UserError(`invalid port ${JSON.stringify(raw)} from ${source}: use ${PORT_RULE}`);
+  return port;
+}
+
+/** --workers: a whole number from 1, or `auto` (one per core). */
+function parseWorkers(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return availableParallelism();
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1) throw new UserError(`invalid --workers ${JSON.stringify(raw)}: use a whole number from 1, or auto`);
+  return Number(raw);
+}
+
+/** --cache: whole seconds. */
+function parseCacheSeconds(raw: string): number {
+  if (!/^\d{1,10}$/.test(raw)) throw new UserError(`invalid --cache ${JSON.stringify(raw)}: use a whole number of seconds`);
+  return Number(raw);
+}
+
+/**
+ * The endpoints: every --listen (or the config's `listen`, whose relative socket paths are from the
+ * file's directory), plus --port/--host when given, else host:port.
+ */
+function endpointsFrom(args: CliArgs, env: Environment, config: FileConfig, configDir: string | undefined): Endpoint[] {
+  const given = args.host ?? config.host ?? 'localhost';
+  const host = given === '' ? '0.0.0.0' : given; // a bare --host
+  const flagPort = args.port === undefined ? undefined : parsePort(args.port, '--port');
+  const [listen, base] = args.listen ? [args.listen, process.cwd()] : [config.listen, configDir];
+  const endpoints = (listen ?? []).map((uri) => parseEndpoint(uri, host, DEFAULT_PORT, base));
+  if (endpoints.length > 0 && flagPort === undefined) return endpoints;
+  const port = flagPort ?? (env.PORT ? parsePort(env.PORT, 'the PORT variable') : (config.port ?? DEFAULT_PORT));
+  return [...endpoints, { kind: 'tcp', host, port }];
+}
+
+/** The handler's options: the file's, each overridden by its flag; lists (headers, ignores) add up. */
+function handlerOptionsFrom(args: CliArgs, env: Environment, fileOptions: Omit<HandlerOptions, 'root'>): Omit<HandlerOptions, 'root'> {
+  return {
+    ...fileOptions,
+    compress: args.compress ?? fileOptions.compress,
+    cache: args.cache !== undefined ? parseCacheSeconds(args.cache) : fileOptions.cache,
+    cacheHashed: args.cacheHashed ?? fileOptions.cacheHashed,
+    etag: args.etag ?? fileOptions.etag,
+    fileCache: args.fileCache ?? fileOptions.fileCache,
+    listing: args.listing ?? fileOptions.listing,
+    single: args.single === '' ? true : (args.single ?? fileOptions.single), // a bare --single: index.html
+    cleanUrls: args.cleanUrls ?? fileOptions.cleanUrls,
+    cors: args.cors ?? fileOptions.cors,
+    header: [...(fileOptions.header ?? []), ...(args.header ?? [])],
+    auth: args.auth ?? (env.TINY_SERVE_AUTH || undefined) ?? fileOptions.auth,
+    watch: args.watch ?? fileOptions.watch,
+    watchIgnore: [...(fileOptions.watchIgnore ?? []), ...(args.watchIgnore ?? [])],
+  };
+}
+
+/** The settings from the parsed flags, the environment and the config file already read. */
+export function settingsFrom(args: CliArgs, env: Environment, loaded: LoadedConfig): Settings {
+  const { port, host, listen, strictPort, quiet, workers, sslCert, sslKey, sslPass, http2, ...fileOptions } = loaded.config;
+  const configDir = loaded.path === undefined ? undefined : dirname(loaded.path);
+  // Paths in the config file are relative to the file; on the command line, to the current directory.
+  const fromConfig = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(configDir!, path));
+  const tls = tlsFiles(args.sslCert ?? fromConfig(sslCert), args.sslKey ?? fromConfig(sslKey), args.sslPass ?? fromConfig(sslPass), (alone) =>
+    new UserError(`--ssl-${alone} needs --ssl-cert`),
+  );
+  const handlerOptions = { ...handlerOptionsFrom(args, env, fileOptions), root: resolve(args.dir), configFile: loaded.path };
+  return {
+    endpoints: endpointsFrom(args, env, { port, host, listen }, configDir),
+    strictPort: args.strictPort ?? strictPort ?? false,
+    quiet: args.quiet ?? quiet ?? false,
+    open: args.open === undefined ? undefined : `/${args.open.replace(/^\/+/, '')}`,
+    workers: parseWorkers(args.workers ?? (workers === undefined ? undefined : String(workers))),
+    configPath: loaded.path,
+    tls,
+    http2: args.http2 ?? http2 ?? true,
+    handlerOptions,
+  };
+}
+
+/** The settings, with the config file found from the flags (`--config`, or one in the served directory). */
+export function loadSettings(args: CliArgs, env: Environment): Settings {
+  return settingsFrom(args, env, loadConfig(resolve(args.dir), args.config));
+}
