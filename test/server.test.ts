@@ -3,7 +3,8 @@ import { Agent, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../src/handler/handler.js';
-import { SERVER_LIMITS, closeGracefully, createServer, listen } from '../src/server/server.js';
+import { SERVER_LIMITS, closeGracefully, createServer } from '../src/server/server.js';
+import { listen } from '../src/server/listen.js';
 import { SITE } from './helpers.js';
 import { delay, httpGet, occupyPort } from './cli-helpers.js';
 

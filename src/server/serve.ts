@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler } from '../handler/handler.js';
 import { PORT_RULE, isPort, parseEndpoint, urlFor, type Endpoint } from './endpoints.js';
-import { CLOSE_GRACE_MS, ListenError, closeGracefully, createServer, listenAll, type AnyServer, type Bound, type ServerTls } from './server.js';
+import { CLOSE_GRACE_MS, closeGracefully, createServer, type AnyServer, type ServerTls } from './server.js';
+import { ListenError, listenAll, type Bound } from './listen.js';
 import { loadTls, tlsFiles } from './tls.js';
 import type { HandlerOptions } from '../types.js';
 import { UserError } from '../errors.js';
