@@ -2,24 +2,9 @@
 // request, whether the file's bytes, its lookup or a miss was cached.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { collect, copySite, rawRequest, startServer, useServedCopy, type RawResponse, type TestServer } from './helpers.js';
-
-/** One keep-alive connection for a whole test: a request right after a write rides an open socket. */
-function keepAliveClient(port: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const get = (path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
-    new Promise((done, fail) => {
-      const req = request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
-        collect(res).then(done, fail);
-      });
-      req.on('error', fail);
-      req.end();
-    });
-  return { get, close: () => agent.destroy() };
-}
+import { copySite, keepAliveClient, rawRequest, startServer, useServedCopy, type TestServer } from './helpers.js';
 
 describe.each([
   ['with the file cache', true],

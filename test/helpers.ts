@@ -1,5 +1,5 @@
 // Test helpers shared by every feature file: servers on port 0, raw requests, temp copies of fixtures.
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,23 @@ export function useServedCopy(options: Partial<HandlerOptions> = {}, scope: 'eac
       return server!;
     },
   };
+}
+
+/** One keep-alive connection for a whole test: a request right after a write rides an open socket. */
+export function keepAliveClient(port: number): {
+  get(path: string, headers?: Record<string, string>): Promise<RawResponse>;
+  close(): void;
+} {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
+    new Promise((done, fail) => {
+      const req = request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+        collect(res).then(done, fail);
+      });
+      req.on('error', fail);
+      req.end();
+    });
+  return { get, close: () => agent.destroy() };
 }
 
 /**
