@@ -1,10 +1,41 @@
 // The file cache never serves a stale file: every kind of change on disk shows on the very next
-// request, whether the file's bytes, its lookup or a miss was cached.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// request, whether the file's bytes, its lookup or a miss was cached. And it does keep what it may:
+// a repeated request asks the file system nothing.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import * as files from '../src/files/fs-access.js';
 import { copySite, keepAliveClient, rawRequest, startServer, useServedCopy, type TestServer } from './helpers.js';
+
+// Every function of the seam through which the request path reaches the file system, spied on.
+vi.mock('../src/files/fs-access.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/files/fs-access.js')>();
+  return {
+    ...original,
+    lookup: vi.fn(original.lookup),
+    openForReading: vi.fn(original.openForReading),
+    readWhole: vi.fn(original.readWhole),
+    readHead: vi.fn(original.readHead),
+    statPath: vi.fn(original.statPath),
+    readDirectory: vi.fn(original.readDirectory),
+  };
+});
+const SEAM = ['lookup', 'openForReading', 'readWhole', 'readHead', 'statPath', 'readDirectory'] as const;
+
+/** The seam's calls since the last `forgetCalls`, by function (only those called). */
+function fsCalls(): Partial<Record<(typeof SEAM)[number], number>> {
+  const calls: Partial<Record<(typeof SEAM)[number], number>> = {};
+  for (const name of SEAM) {
+    const count = vi.mocked(files[name]).mock.calls.length;
+    if (count > 0) calls[name] = count;
+  }
+  return calls;
+}
+
+function forgetCalls(): void {
+  for (const name of SEAM) vi.mocked(files[name]).mockClear();
+}
 
 describe.each([
   ['with the file cache', true],
@@ -128,6 +159,56 @@ describe.each([
     const changed = await client.get('/hello.txt', { 'If-None-Match': first.headers.etag! });
     expect(changed.status).toBe(200);
     expect(changed.body.toString()).toBe('changed\n');
+  });
+});
+
+// The README's promise: a repeat request skips lookup (and the read) entirely. Each case asks twice;
+// the second time, no function of fs-access may be called. After an edit, the file system is asked again.
+describe('a repeated request asks the file system nothing', () => {
+  const copy = useServedCopy();
+  let client: ReturnType<typeof keepAliveClient>;
+  beforeEach(() => {
+    client = keepAliveClient(copy.server.port);
+  });
+  afterEach(() => {
+    client.close();
+  });
+
+  it.each([
+    ['a small file', '/hello.txt', {}, 200, 'hello, world\n'],
+    ['a 404', '/missing.txt', {}, 404, undefined],
+    ['a listing', '/no-index/', {}, 200, undefined],
+    ['a listing as JSON', '/no-index/?format=json', {}, 200, undefined],
+    ['a compressed file', '/assets/lorem.txt', { 'Accept-Encoding': 'gzip' }, 200, undefined],
+    // No answer is kept for a range: the lookup and the bytes are.
+    ['a range of a small file', '/hello.txt', { Range: 'bytes=0-4' }, 206, 'hello'],
+  ])('%s (GET %s)', async (_name, path, headers: Record<string, string>, status, body) => {
+    const first = await client.get(path, headers);
+    expect(first.status).toBe(status);
+    if (body !== undefined) expect(first.body.toString()).toBe(body);
+    expect(Object.keys(fsCalls()).length).toBeGreaterThan(0);
+    forgetCalls();
+    const again = await client.get(path, headers);
+    expect(fsCalls()).toEqual({});
+    expect(again.status).toBe(status);
+    expect(again.headers).toEqual({ ...first.headers, date: again.headers.date });
+    expect(again.body.equals(first.body)).toBe(true);
+  });
+
+  it.each([
+    ['a small file', '/hello.txt', 'hello.txt', {}],
+    ['a 404 page', '/missing.txt', '404.html', {}],
+    ['a listing', '/no-index/?format=json', 'no-index/added.txt', {}],
+    ['a compressed file', '/assets/lorem.txt', 'assets/lorem.txt', { 'Accept-Encoding': 'gzip' }],
+  ])('after an edit, %s is looked up again', async (_name, path, edited, headers: Record<string, string>) => {
+    const first = await client.get(path, headers);
+    await client.get(path, headers);
+    writeFileSync(join(copy.root, edited), 'edited '.repeat(40));
+    forgetCalls();
+    const after = await client.get(path, headers);
+    expect(Object.keys(fsCalls()).length).toBeGreaterThan(0);
+    expect(after.status).toBe(first.status);
+    expect(after.body.equals(first.body)).toBe(false);
   });
 });
 
