@@ -1,10 +1,36 @@
 // Bodies: exact byte counts while files grow or shrink, no descriptor left by an aborted download,
-// and freshness: what is on disk now is what the next request gets.
-import { describe, expect, it } from 'vitest';
+// HEAD and 304 that never open the file, and freshness: what is on disk now is what the next request gets.
+import { describe, expect, it, vi } from 'vitest';
 import { appendFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { openDescriptorsOf, rawRequest, useServedCopy, waitFor } from './helpers.js';
+import * as files from '../src/files/fs-access.js';
+import { openDescriptorsOf, rawRequest, useServedCopy, waitFor, type RawResponse } from './helpers.js';
+
+// The functions that open a file, spied on (lookup and stat only read metadata).
+vi.mock('../src/files/fs-access.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/files/fs-access.js')>();
+  return {
+    ...original,
+    openForReading: vi.fn(original.openForReading),
+    readWhole: vi.fn(original.readWhole),
+    readHead: vi.fn(original.readHead),
+  };
+});
+const OPENERS = ['openForReading', 'readWhole', 'readHead'] as const;
+
+/** The paths each opening function of fs-access was called with since the last `forgetOpens`. */
+function opens(): Record<(typeof OPENERS)[number], unknown[]> {
+  return Object.fromEntries(OPENERS.map((name) => [name, vi.mocked(files[name]).mock.calls.map(([path]) => path)])) as Record<
+    (typeof OPENERS)[number],
+    unknown[]
+  >;
+}
+const NO_OPENS = { openForReading: [], readWhole: [], readHead: [] };
+
+function forgetOpens(): void {
+  for (const name of OPENERS) vi.mocked(files[name]).mockClear();
+}
 
 const MiB = 1024 * 1024;
 
@@ -84,17 +110,41 @@ describe('file bodies', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await waitFor(() => openDescriptorsOf(file) === 0, 3000)).toBe(true);
   });
+});
 
-  it('HEAD and 304 never open the file', async () => {
+// Validators and length come from metadata alone: HEAD and a 304 never open the file, whether the
+// file cache is on (where a small file's bytes would be at hand) or off.
+describe.each([
+  ['with the file cache', true],
+  ['without the file cache', false],
+])('HEAD and 304 never open the file, %s', (_name, fileCache) => {
+  const copy = useServedCopy({ fileCache });
+
+  it('HEAD of a file too big to keep in memory', async () => {
     const big = join(copy.root, 'big.bin');
     writeFileSync(big, Buffer.alloc(MiB, 5));
+    forgetOpens();
     const head = await rawRequest(copy.server.port, '/big.bin', { method: 'HEAD' });
+    expect(opens()).toEqual(NO_OPENS);
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String(MiB));
-    const revalidated = await rawRequest(copy.server.port, '/big.bin', { headers: { 'If-None-Match': head.headers.etag! } });
+    expect(openDescriptorsOf(big)).toBe(0);
+  });
+
+  // The validators come from a HEAD, or from a GET whose answer the answer cache then keeps.
+  it.each([
+    ['a big file, If-None-Match', '/big.bin', 'HEAD', (first: RawResponse) => ({ 'If-None-Match': first.headers.etag! })],
+    ['a big file, If-Modified-Since', '/big.bin', 'HEAD', (first: RawResponse) => ({ 'If-Modified-Since': first.headers['last-modified']! })],
+    ['a small file, If-None-Match', '/hello.txt', 'HEAD', (first: RawResponse) => ({ 'If-None-Match': first.headers.etag! })],
+    ['a small file served before, If-None-Match', '/hello.txt', 'GET', (first: RawResponse) => ({ 'If-None-Match': first.headers.etag! })],
+  ])('304 for %s', async (_case, path, firstMethod, conditions) => {
+    writeFileSync(join(copy.root, 'big.bin'), Buffer.alloc(MiB, 5));
+    const first = await rawRequest(copy.server.port, path, { method: firstMethod });
+    forgetOpens();
+    const revalidated = await rawRequest(copy.server.port, path, { headers: conditions(first) });
+    expect(opens()).toEqual(NO_OPENS);
     expect(revalidated.status).toBe(304);
     expect(revalidated.body.length).toBe(0);
-    expect(openDescriptorsOf(big)).toBe(0);
   });
 });
 
