@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMMUTABLE, NO_CACHE, cachePolicy, hasContentHash } from '../src/handler/cache-policy.js';
+import { cachePolicy, hasContentHash } from '../src/handler/cache-policy.js';
 import { createHandler } from '../src/handler/handler.js';
 import { SITE, copySite, rawRequest, startServer, type TestServer } from './helpers.js';
 import { linesOf, runCli, startCli, stopAll } from './cli-helpers.js';
@@ -55,6 +55,10 @@ describe('hasContentHash', () => {
 describe('cachePolicy', () => {
   const JS = 'application/javascript; charset=utf-8';
   const HTML = 'text/html; charset=utf-8';
+  // The values the README promises, spelled out: a table built from the module's own constants
+  // could not tell when one of them changed.
+  const IMMUTABLE = 'public, max-age=31536000, immutable';
+  const NO_CACHE = 'no-cache';
 
   it.each([
     ['no options', {}, 'app.3f9a1c2b.js', JS, NO_CACHE],
@@ -71,11 +75,6 @@ describe('cachePolicy', () => {
     ['cacheHashed, Vite-hashed html', { cacheHashed: true }, 'index-CQMiRbvb.html', HTML, NO_CACHE],
   ])('%s: %s → %s', (_name, options, fileName, contentType, expected) => {
     expect(cachePolicy(options)(fileName, contentType)).toBe(expected);
-  });
-
-  it('makes the immutable policy a year long', () => {
-    expect(IMMUTABLE).toBe('public, max-age=31536000, immutable');
-    expect(NO_CACHE).toBe('no-cache');
   });
 });
 
