@@ -259,6 +259,7 @@ describe('the package entry', () => {
     const noRoot: ServeOptions = { port: 0 };
     // @ts-expect-error unknown options are type errors
     const typo: ServeOptions = { root: '.', cleanUrl: true };
-    expect([noRoot, typo]).toHaveLength(2);
+    // Only the type checker looks at these two (a run-time assertion on them would hold whatever they were).
+    void [noRoot, typo];
   });
 });
