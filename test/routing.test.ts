@@ -470,22 +470,25 @@ describe('rewrites never leave the root', () => {
     rmSync(base, { recursive: true, force: true });
   });
 
+  // A request whose own path climbs out, in any encoding, is refused before any rule applies: 400
+  // (README, Security). A rewrite whose destination would climb out is not applied: the path matched
+  // no file, so 404. Nothing from outside either way.
   it.each([
-    '/escape',
-    '/escape-deep',
-    '/escape-encoded',
-    '/blog/..%2f..%2fetc%2fpasswd',
-    '/blog/..%2f..%2foutside',
-    '/blog/%2e%2e%2f%2e%2e%2foutside',
-    '/blog/%252e%252e%252f%252e%252e%252foutside',
-    '/raw/..%2foutside.txt',
-    '/raw/%2e%2e%2foutside.txt',
-    '/raw/%252e%252e%252foutside.txt',
-    '/up/outside.txt',
-    '/up/outside',
-  ])('GET %s → 400 or 404, nothing from outside', async (target) => {
+    ['/escape', 404],
+    ['/escape-deep', 404],
+    ['/escape-encoded', 404],
+    ['/blog/..%2f..%2fetc%2fpasswd', 400],
+    ['/blog/..%2f..%2foutside', 400],
+    ['/blog/%2e%2e%2f%2e%2e%2foutside', 400],
+    ['/blog/%252e%252e%252f%252e%252e%252foutside', 404],
+    ['/raw/..%2foutside.txt', 400],
+    ['/raw/%2e%2e%2foutside.txt', 400],
+    ['/raw/%252e%252e%252foutside.txt', 404],
+    ['/up/outside.txt', 404],
+    ['/up/outside', 404],
+  ])('GET %s → %i, nothing from outside', async (target, status) => {
     const res = await rawRequest(server.port, target);
-    expect([400, 404]).toContain(res.status);
+    expect(res.status).toBe(status);
     expect(text(res)).not.toContain(MARKER);
     expect(text(res)).not.toContain('root:');
   });
