@@ -1,7 +1,8 @@
 // Builds what the package ships: dist/tiny-serve.js, the single executable CLI (yargs and mime-types
 // inside, so the published package has no runtime dependencies); dist/index.js, the library entry
 // (`import { serve, createHandler } from 'tiny-serve'`); and dist/types/, its declarations from tsc.
-// Reports the bundle sizes and the CLI's cold-start time.
+// Reports the bundle sizes and the CLI's cold-start time on stderr: stdout belongs to whoever runs the
+// build, and `npm pack --json` (whose prepack this is) must print nothing there but its JSON.
 // `--if-needed` skips the build when every output is newer than every source file.
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -144,5 +145,5 @@ for (let run = 0; run < 5; run += 1) {
 }
 const declarations = readdirSync(TYPES_DIR, { recursive: true }).filter((name) => name.endsWith('.d.ts'));
 const typesSize = declarations.reduce((sum, name) => sum + statSync(join(TYPES_DIR, name)).size, 0);
-console.log(`built ${CLI_OUTFILE}: ${kib(CLI_OUTFILE)}, cold start (--version, best of 5) ${fastest.toFixed(0)} ms`);
-console.log(`built ${LIBRARY_OUTFILE}: ${kib(LIBRARY_OUTFILE)}; ${TYPES_DIR}/: ${declarations.length} declaration files, ${(typesSize / 1024).toFixed(1)} KiB`);
+console.error(`built ${CLI_OUTFILE}: ${kib(CLI_OUTFILE)}, cold start (--version, best of 5) ${fastest.toFixed(0)} ms`);
+console.error(`built ${LIBRARY_OUTFILE}: ${kib(LIBRARY_OUTFILE)}; ${TYPES_DIR}/: ${declarations.length} declaration files, ${(typesSize / 1024).toFixed(1)} KiB`);

@@ -1,7 +1,7 @@
 // The package as a new user meets it: `npm pack`'s tarball (after the build `npm test` does), installed
 // globally into a temporary prefix, run through `npm exec`, and imported by a project that depends on it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -119,6 +119,22 @@ describe('the npm package', () => {
     mkdirSync(cwd);
     const { stdout } = await npm(['exec', '--yes', '--offline', `--package=${tarball}`, '--', 'tiny-serve', '--version'], cwd);
     expect(stdout.trim()).toBe(version);
+  }, TIMEOUT);
+
+  // The pack in beforeAll skips prepack: here it runs, in a copy of the sources (the build rewrites
+  // dist/, which the other test files are using now), and the build's report must not end up in the JSON.
+  it('npm pack --json prints valid JSON, prepack build included', async () => {
+    const copy = join(work, 'source');
+    mkdirSync(copy);
+    for (const name of ['package.json', 'build.mjs', 'src', 'README.md', 'LICENSE']) {
+      cpSync(join(REPO, name), join(copy, name), { recursive: true });
+    }
+    symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
+    const { stdout, stderr } = await npm(['pack', '--dry-run', '--json'], copy);
+    expect(stderr).toContain('built dist/tiny-serve.js');
+    const [packed] = JSON.parse(stdout) as [{ name: string; files: { path: string }[] }];
+    expect(packed.name).toBe('tiny-serve');
+    expect(packed.files.map((file) => file.path)).toContain('dist/tiny-serve.js');
   }, TIMEOUT);
 
   it('is imported and type-checked by a project that depends on it', async () => {
