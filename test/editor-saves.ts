@@ -1,11 +1,15 @@
 // How editors and tools really write a file, step by step on disk: the save styles that live reload
 // and the file cache must see every time, not only the first.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-/** Writes `contents` to `path` (inside `site`) the way one tool does. */
+/**
+ * Writes `contents` to `path` (inside `site`) the way one tool does. The steps run back to back,
+ * synchronously, as an editor runs them: for a server in this process, every event of one save is
+ * queued before it reads the first, so a save is one change however loaded the machine (awaited
+ * steps could land on both sides of the 80 ms debounce window).
+ */
 export type Save = (site: string, path: string, contents: string) => Promise<void>;
 
 let temps = 0;
@@ -15,17 +19,17 @@ export const SAVE_STYLES: Record<string, Save> = {
   'atomic save (temp file renamed over)': async (_site, path, contents) => {
     temps += 1;
     const temp = `${path}.${(0x5eed0000 + temps).toString(16)}`;
-    await writeFile(temp, contents);
-    await rename(temp, path);
+    writeFileSync(temp, contents);
+    renameSync(temp, path);
   },
   /** vim: probe the directory with `4913`, move the original to a backup, write anew, drop the backup. */
   'vim save (backup, write, delete backup)': async (_site, path, contents) => {
     const probe = join(dirname(path), '4913');
-    await writeFile(probe, '');
-    await rm(probe);
-    await rename(path, `${path}~`);
-    await writeFile(path, contents);
-    await rm(`${path}~`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+    renameSync(path, `${path}~`);
+    writeFileSync(path, contents);
+    rmSync(`${path}~`);
   },
   /** git checkout: the file written from the index (git unlinks and creates it). */
   'git checkout': async (site, path, contents) => {
@@ -38,8 +42,8 @@ export const SAVE_STYLES: Record<string, Save> = {
     git(['checkout', '--', name]);
   },
   'delete and create again': async (_site, path, contents) => {
-    await rm(path);
-    await writeFile(path, contents);
+    rmSync(path);
+    writeFileSync(path, contents);
   },
 };
 
