@@ -5,32 +5,12 @@ import { appendFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync,
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import * as files from '../src/files/fs-access.js';
+import { forgetFsCalls, fsCalls } from './fs-spies.js';
 import { openDescriptorsOf, rawRequest, useServedCopy, waitFor, type RawResponse } from './helpers.js';
 
-// The functions that open a file, spied on (lookup and stat only read metadata).
-vi.mock('../src/files/fs-access.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/files/fs-access.js')>();
-  return {
-    ...original,
-    openForReading: vi.fn(original.openForReading),
-    readWhole: vi.fn(original.readWhole),
-    readHead: vi.fn(original.readHead),
-  };
-});
+// The functions that open a file are the ones watched here (lookup and stat only read metadata).
+vi.mock('../src/files/fs-access.js', async (importOriginal) => (await import('./fs-spies.js')).spiedFsAccess(importOriginal));
 const OPENERS = ['openForReading', 'readWhole', 'readHead'] as const;
-
-/** The paths each opening function of fs-access was called with since the last `forgetOpens`. */
-function opens(): Record<(typeof OPENERS)[number], unknown[]> {
-  return Object.fromEntries(OPENERS.map((name) => [name, vi.mocked(files[name]).mock.calls.map(([path]) => path)])) as Record<
-    (typeof OPENERS)[number],
-    unknown[]
-  >;
-}
-const NO_OPENS = { openForReading: [], readWhole: [], readHead: [] };
-
-function forgetOpens(): void {
-  for (const name of OPENERS) vi.mocked(files[name]).mockClear();
-}
 
 const MiB = 1024 * 1024;
 
@@ -123,9 +103,9 @@ describe.each([
   it('HEAD of a file too big to keep in memory', async () => {
     const big = join(copy.root, 'big.bin');
     writeFileSync(big, Buffer.alloc(MiB, 5));
-    forgetOpens();
+    forgetFsCalls(files);
     const head = await rawRequest(copy.server.port, '/big.bin', { method: 'HEAD' });
-    expect(opens()).toEqual(NO_OPENS);
+    expect(fsCalls(files, OPENERS)).toEqual({});
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String(MiB));
     expect(openDescriptorsOf(big)).toBe(0);
@@ -140,9 +120,9 @@ describe.each([
   ])('304 for %s', async (_case, path, firstMethod, conditions) => {
     writeFileSync(join(copy.root, 'big.bin'), Buffer.alloc(MiB, 5));
     const first = await rawRequest(copy.server.port, path, { method: firstMethod });
-    forgetOpens();
+    forgetFsCalls(files);
     const revalidated = await rawRequest(copy.server.port, path, { headers: conditions(first) });
-    expect(opens()).toEqual(NO_OPENS);
+    expect(fsCalls(files, OPENERS)).toEqual({});
     expect(revalidated.status).toBe(304);
     expect(revalidated.body.length).toBe(0);
   });
