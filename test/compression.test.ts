@@ -6,7 +6,7 @@ import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { acceptableCodings, acceptedCodings } from '../src/http/encoding.js';
+import { acceptableCodings, preferredCodings } from '../src/http/encoding.js';
 import { decoded, exchange, SITE, copySite, openDescriptorsOf, rawRequest, startServer, useServedCopy, waitFor, type RawResponse, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -92,7 +92,7 @@ describe('acceptableCodings', () => {
   it('answers a header value asked again as the first time, also once 300 other values were asked', () => {
     const header = 'br;q=0.5, gzip';
     expect(acceptableCodings(header)).toEqual(['gzip', 'br', 'identity']);
-    expect(acceptedCodings(header)).toEqual(['gzip', 'br']);
+    expect(preferredCodings(header)).toEqual(['gzip', 'br']);
     expect(acceptableCodings(header)).toEqual(['gzip', 'br', 'identity']);
     for (let index = 0; index < 300; index += 1) {
       expect(acceptableCodings(`gzip;q=0, x-other-${index}`)).toEqual(['identity']);
