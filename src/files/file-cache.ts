@@ -11,6 +11,28 @@ import type { DirectoryWatches } from './watches.js';
 import { createInFlight } from './in-flight.js';
 import { createStore } from './store.js';
 
+/**
+ * For a path under `rootPath`: watches every directory from the root down to the path's parent, the
+ * ones whose changes can change what it resolves to, and says whether all are watched. A directory
+ * that does not exist ends the chain (its creation shows up in its parent's watch), except the root:
+ * while it is missing (a build wiped it), no watch here would see it come back. Called before the
+ * file system is asked, so no change can slip in between.
+ */
+function watchesChain(rootPath: string, watches: DirectoryWatches): (path: string) => boolean {
+  return (path) => {
+    if (path !== rootPath && !path.startsWith(rootPath + sep)) return false;
+    const directories: string[] = [];
+    for (let dir = dirname(path); dir.length > rootPath.length; dir = dirname(dir)) directories.push(dir);
+    directories.push(rootPath);
+    for (const dir of directories.reverse()) {
+      const state = watches.watch(dir);
+      if (state === 'missing' && dir !== rootPath) return true;
+      if (state !== 'watched') return false;
+    }
+    return true;
+  };
+}
+
 /** Bounds that keep memory flat whatever the tree: bytes per file, and entries and bytes in all. */
 export const CACHE_LIMITS = {
   /** Lookups, file bytes and answers kept at once, all kinds together. */
@@ -84,30 +106,13 @@ export function createFileCache(rootPath: string, watches: DirectoryWatches): Fi
   }
   const stopListening = watches.subscribe(reset);
 
-  /**
-   * Watches every directory from the root down to `path`'s parent: the ones whose changes can change
-   * what `path` resolves to. A directory that does not exist ends the chain (its creation shows up in
-   * its parent's watch), except the root: while it is missing (a build wiped it), no watch here would
-   * see it come back, so nothing is cached. Called before the file system is asked, so no change can
-   * slip in between. Returns whether results for `path` may be cached.
-   */
+  const chainWatched = watchesChain(rootPath, watches);
+  /** Whether results for `path` may be cached; when not, nothing begun now may be kept either. */
   function watchChain(path: string): boolean {
-    if (path !== rootPath && !path.startsWith(rootPath + sep)) return false;
-    const directories: string[] = [];
-    for (let dir = dirname(path); dir.length > rootPath.length; dir = dirname(dir)) directories.push(dir);
-    directories.push(rootPath);
-    for (const dir of directories.reverse()) {
-      const state = closed ? 'unwatchable' : watches.watch(dir);
-      if (state === 'missing' && dir !== rootPath) return true;
-      if (state !== 'watched') {
-        // Out of watches (or the root gone): nothing begun now may be kept.
-        generation += 1;
-        return false;
-      }
-    }
-    return true;
+    if (!closed && chainWatched(path)) return true;
+    generation += 1;
+    return false;
   }
-
 
   /**
    * The stored bytes under `key` when they are of the version `entry` describes; else `make` them

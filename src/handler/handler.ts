@@ -4,20 +4,21 @@ import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { lookup, readHead, readWhole } from '../files/fs-access.js';
+import { lookup, readHead } from '../files/fs-access.js';
 import { createFileCache } from '../files/file-cache.js';
 import { createWatches } from '../files/watches.js';
-import { createLiveReload, injectClient } from '../features/live-reload.js';
+import { createLiveReload } from '../features/live-reload.js';
 import { listingAnswer, listingOrder, readListing, wantsJson } from '../features/listing.js';
 import { SNIFF_BYTES, typeFromName } from '../http/mime.js';
-import { acceptMethod, pageAnswer, sendAnswer, sendPage, sendRedirect } from '../http/pages.js';
+import { acceptMethod, sendAnswer, sendPage, sendRedirect } from '../http/pages.js';
 import { makeRoot, parseTarget, relativeInside, type Root } from '../http/target.js';
-import type { Answer, Entry, HandlerOptions, Representation } from '../types.js';
+import type { Answer, HandlerOptions, Representation } from '../types.js';
 import { UserError } from '../errors.js';
 import { createAnswerCache, type KeptAnswer } from './answer-cache.js';
 import { basicAuth, parseCredentials } from './auth.js';
 import { cachePolicy } from './cache-policy.js';
 import { answeredByPreconditions, createFileResponse } from './file-response.js';
+import { createNotFound } from './not-found.js';
 import { NOT_FOUND_CODES, createLocator, type Located } from './locate.js';
 import { awaitTurn } from './pipelining.js';
 import { selectLiveRepresentation, selectRepresentation, type SelectionPolicy } from './representation.js';
@@ -50,6 +51,22 @@ export function statusForError(error: unknown): number {
   if (code === 'EACCES' || code === 'EPERM') return 403;
   if (code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN') return 503;
   return 500;
+}
+
+/** Answers an error that escaped the pipeline (see statusForError); never throws. */
+function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown, onError: NonNullable<HandlerOptions['onError']>): void {
+  const status = statusForError(error);
+  if (status === 500) onError(error, req.url ?? '');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  try {
+    sendPage(req, res, status, status === 503 ? { 'Retry-After': '1' } : {});
+  } catch (pageError) {
+    onError(pageError, req.url ?? '');
+    res.destroy();
+  }
 }
 
 function defaultOnError(error: unknown, url: string): void {
@@ -116,7 +133,6 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   const decorate = responseHeaders(options);
   const live = watches && options.watch ? createLiveReload(root.path, watches, options.watchIgnore) : undefined;
   const onError = options.onError ?? defaultOnError;
-  const notFoundPage = `${root.prefix}404.html`;
   const policy: SelectionPolicy = {
     compress: options.compress ?? true,
     etag: options.etag ?? true,
@@ -125,12 +141,13 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     headOf: cache ? cache.head : async (entry) => (await readHead(entry.realPath, SNIFF_BYTES)).bytes,
   };
   const sendFile = createFileResponse(cache, policy);
+  const sendNotFound = createNotFound(root, locator, cache, { live: live !== undefined, single: Boolean(options.single) });
 
   function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
     // A pipelined request opens nothing until the responses before it are done.
     const turn = awaitTurn(req, res);
     const answered = turn === true ? answer(req, res, next) : turn.then((ready) => (ready ? answer(req, res, next) : undefined));
-    answered.catch((error: unknown) => fail(req, res, error));
+    answered.catch((error: unknown) => answerFailure(req, res, error, onError));
   }
   // HTTP/2's compatibility request and response carry every member the pipeline uses.
   return Object.assign(handle, {
@@ -165,7 +182,8 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const located = await locator.locate(req, target);
     if (located.kind === 'redirect') return sendRedirect(req, res, located.location, located.status);
     if (located.kind === 'listing') return sendAnswer(req, res, await listing(located, wantsJson(req, located.query), stamp));
-    const sent = located.kind === 'missing' ? await sendNotFound(req, res, next) : await sendFile(req, res, await representationOf(req, located));
+    if (located.kind === 'missing' && next) return next();
+    const sent = located.kind === 'missing' ? await sendNotFound(req, res) : await sendFile(req, res, await representationOf(req, located));
     if (sent && key !== undefined) answers.keep(key, sent, stamp);
   }
 
@@ -195,32 +213,4 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     });
   }
 
-  /** 404 with the root's `404.html` when there is one (with the live-reload client), else the built-in page. */
-  async function sendNotFound(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<KeptAnswer | undefined> {
-    if (next) return void next();
-    const page = await locator.lookupInside(notFoundPage).catch(() => undefined);
-    const read = async (entry: Entry): Promise<Buffer | undefined> => ((await cache?.contents(entry)) ?? (await readWhole(entry.realPath)))?.bytes;
-    const body = page?.stats.isFile() ? await read(page).catch(() => undefined) : undefined;
-    // The site's own 404 page reloads too under --watch (the built-in one runs no scripts).
-    const notFound = pageAnswer(404, {}, body && live ? injectClient(body) : body);
-    // With an SPA fallback, whether a path is missing depends on Accept: say so.
-    if (options.single) notFound.headers = { ...notFound.headers, Vary: 'Accept' };
-    sendAnswer(req, res, notFound);
-    return { kind: 'missing', answer: notFound };
-  }
-
-  function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const status = statusForError(error);
-    if (status === 500) onError(error, req.url ?? '');
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    try {
-      sendPage(req, res, status, status === 503 ? { 'Retry-After': '1' } : {});
-    } catch (pageError) {
-      onError(pageError, req.url ?? '');
-      res.destroy();
-    }
-  }
 }
