@@ -38,8 +38,8 @@ export interface HandlerOptions {
    */
   listing?: boolean;
   /**
-   * Single-page-app fallback: a GET/HEAD for a missing path without a file extension, from a client
-   * that accepts HTML, gets this file (relative to the root) with 200. `true` means `index.html`.
+   * Single-page-app fallback: a navigation (a GET/HEAD whose Accept lists `text/html`) to a missing
+   * path gets this file (relative to the root) with 200; other requests get the 404. `true` means `index.html`.
    * Existing files always win; `/.well-known/` is never rewritten.
    * @default false
    */

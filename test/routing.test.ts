@@ -37,23 +37,24 @@ describe('SPA fallback', () => {
     const site = serverWith({ single: true });
 
     it.each([
-      ['no Accept header', '/some/client/route', undefined],
       ['Accept: text/html', '/dashboard', 'text/html'],
-      ['Accept: */*', '/users/42/edit', '*/*'],
-      ['Accept: text/*', '/settings', 'text/*'],
       ['a browser Accept', '/deep/link/here', BROWSER_ACCEPT],
       ['HTML with a lower q', '/route', 'application/json, text/html;q=0.5'],
       ['a missing path in an existing directory', '/nested/missing', 'text/html'],
       ['a missing path in directory form', '/missing/dir/', 'text/html'],
-    ])('GET of a missing extensionless path with %s → 200 index.html', async (_name, target, accept) => {
-      const res = await rawRequest(site().port, target, { headers: accept ? { Accept: accept } : {} });
+      // Decided by the request, not the name: a dotted last segment is a route too.
+      ['a dotted last segment', '/users/jane.doe', BROWSER_ACCEPT],
+      ['a navigation to a name with an extension', '/missing/app.js', 'text/html'],
+    ])('GET of a missing path with %s → 200 index.html', async (_name, target, accept) => {
+      const res = await rawRequest(site().port, target, { headers: { Accept: accept } });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.headers.vary).toMatch(/\bAccept\b/);
       expect(text(res)).toBe(ROOT_INDEX);
     });
 
     it('HEAD of a missing route → 200 with the fallback headers and no body', async () => {
-      const res = await rawRequest(site().port, '/some/route', { method: 'HEAD' });
+      const res = await rawRequest(site().port, '/some/route', { method: 'HEAD', headers: { Accept: 'text/html' } });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
       expect(res.headers['content-length']).toBe(String(Buffer.byteLength(ROOT_INDEX)));
@@ -78,18 +79,22 @@ describe('SPA fallback', () => {
     });
 
     it.each([
-      ['a missing script', '/missing/app.js', 'text/html'],
-      ['a missing root script', '/nope.js', '*/*'],
-      ['a missing image', '/img/x.png', BROWSER_ACCEPT],
-      ['a dotted last segment', '/user/john.doe', 'text/html'],
+      ['no Accept header (curl without -H)', '/some/client/route', undefined],
+      ['Accept: */* (fetch, curl)', '/users/42/edit', '*/*'],
+      ['Accept: text/* (no navigation sends it)', '/settings', 'text/*'],
+      ['a script', '/missing/app.js', '*/*'],
+      ['an image', '/img/x.png', 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8'],
+      ['a stylesheet', '/missing.css', 'text/css,*/*;q=0.1'],
+      ['an API call with a dotted name', '/api/users/jane.doe', 'application/json, text/plain, */*'],
       ['Accept: application/json', '/api/users', 'application/json'],
       ['Accept: image/*', '/photo', 'image/*'],
       ['text/html refused with q=0', '/route', 'text/html;q=0, application/json'],
       ['a missing /.well-known path', '/.well-known/missing', 'text/html'],
       ['a missing /.well-known directory form', '/.well-known/missing/', 'text/html'],
     ])('%s → 404 (GET %s, Accept %s)', async (_name, target, accept) => {
-      const res = await rawRequest(site().port, target, { headers: { Accept: accept } });
+      const res = await rawRequest(site().port, target, { headers: accept ? { Accept: accept } : {} });
       expect(res.status).toBe(404);
+      expect(res.headers.vary).toMatch(/\bAccept\b/);
       expect(text(res)).not.toBe(ROOT_INDEX);
     });
 
@@ -108,13 +113,13 @@ describe('SPA fallback', () => {
 
     it("answers with index.html's ETag, and 304 to a revalidation", async () => {
       const direct = await rawRequest(site().port, '/index.html');
-      const fallback = await rawRequest(site().port, '/some/client/route');
+      const fallback = await rawRequest(site().port, '/some/client/route', { headers: { Accept: 'text/html' } });
       expect(fallback.status).toBe(200);
       expect(fallback.headers.etag).toBeDefined();
       expect(fallback.headers.etag).toBe(direct.headers.etag);
 
       const revalidated = await rawRequest(site().port, '/some/client/route', {
-        headers: { 'If-None-Match': fallback.headers.etag! },
+        headers: { Accept: 'text/html', 'If-None-Match': fallback.headers.etag! },
       });
       expect(revalidated.status).toBe(304);
       expect(revalidated.headers.etag).toBe(fallback.headers.etag);
@@ -140,14 +145,14 @@ describe('SPA fallback', () => {
       expect(text(res)).toBe(body);
     });
 
-    it('a missing path with an extension → 404', async () => {
-      const res = await rawRequest(site().port, '/missing.css', { headers: { Accept: 'text/html' } });
+    it('a missing stylesheet → 404', async () => {
+      const res = await rawRequest(site().port, '/missing.css', { headers: { Accept: 'text/css,*/*;q=0.1' } });
       expect(res.status).toBe(404);
     });
 
     it("has the fallback file's ETag", async () => {
       const direct = await rawRequest(site().port, '/nested/page.html');
-      const fallback = await rawRequest(site().port, '/some/route');
+      const fallback = await rawRequest(site().port, '/some/route', { headers: { Accept: 'text/html' } });
       expect(fallback.headers.etag).toBeDefined();
       expect(fallback.headers.etag).toBe(direct.headers.etag);
     });

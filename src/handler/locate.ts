@@ -29,20 +29,19 @@ export interface Locator {
   isListed(directory: string, name: string): boolean;
 }
 
-/** Whether Accept allows HTML (no Accept allows everything). */
-function acceptsHtml(req: IncomingMessage): boolean {
+/**
+ * Whether the request is a navigation: its Accept lists `text/html` (with q > 0). Browsers send that
+ * for pages only; scripts, images, stylesheets and `fetch()` send "any type" or their own types, so an API
+ * call or a missing asset gets the 404 instead of the app's shell.
+ */
+function isNavigation(req: IncomingMessage): boolean {
   const accept = req.headers.accept;
-  if (!accept) return true;
+  if (!accept) return false;
   return accept.split(',').some((item) => {
     const [type, ...params] = item.split(';').map((part) => part.trim().toLowerCase());
     const q = params.find((param) => param.startsWith('q='));
-    return (type === 'text/html' || type === 'text/*' || type === '*/*') && (q === undefined || Number(q.slice(2)) > 0);
+    return type === 'text/html' && (q === undefined || Number(q.slice(2)) > 0);
   });
-}
-
-function hasExtension(path: string): boolean {
-  const last = path.slice(path.lastIndexOf('/') + 1);
-  return last.lastIndexOf('.') > 0;
 }
 
 /** A config destination as a Location: a path never becomes protocol-relative (`//host`, `/\host`). */
@@ -133,7 +132,7 @@ export function createLocator(root: Root, options: HandlerOptions, lookup: (path
       }
       break;
     }
-    if (single && !hasExtension(target.path) && !target.path.startsWith('/.well-known/') && acceptsHtml(req)) {
+    if (single && !target.path.startsWith('/.well-known/') && isNavigation(req)) {
       const page = await lookupInside(root.prefix + single.replace(/^\/+/, ''));
       if (page?.stats.isFile()) return { kind: 'file', entry: page, vary: 'Accept' };
     }
