@@ -11,7 +11,7 @@ import { describeEndpoint, parseEndpoint, urlFor, type Endpoint } from '../src/s
 import { UserError } from '../src/errors.js';
 import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.js';
 import { SITE, collect, copySite, type RawResponse } from './helpers.js';
-import { freePort, httpGet, linesOf, localhostAddress, runCli, startCli, stopAll, type CliProcess } from './cli-helpers.js';
+import { freePort, httpGet, linesOf, localhostAddress, occupyPort, runCli, startCli, stopAll, type CliProcess } from './cli-helpers.js';
 
 /** A stack trace line, which a one-line CLI error must never print. */
 const STACK_LINE = /^\s+at /m;
@@ -327,6 +327,62 @@ describe('serve({ listen })', () => {
     const attempt = serve({ root: SITE, listen });
     await expect(attempt).rejects.toBeInstanceOf(TypeError);
     await expect(attempt).rejects.toThrow(/^serve: /);
+  });
+});
+
+/** Whether this machine has an IPv6 loopback (a container without IPv6 does not). */
+const HAS_IPV6_LOOPBACK = await bindable('::1', 0);
+
+describe('localhost answers on 127.0.0.1 and ::1', () => {
+  /** Status and body of GET /hello.txt on each loopback address, at `port`. */
+  async function bothAnswer(port: number): Promise<string[]> {
+    const urls = [`http://127.0.0.1:${port}/`, ...(HAS_IPV6_LOOPBACK ? [`http://[::1]:${port}/`] : [])];
+    return Promise.all(urls.map(async (url) => {
+      const res = await getFrom(url, '/hello.txt');
+      return `${url} ${res.status} ${res.body.toString()}`;
+    }));
+  }
+
+  it('binds both on one port by default, and frees both on close()', async () => {
+    const handle = await started({ root: SITE });
+    expect(handle.url).toBe(`http://localhost:${handle.port}/`);
+    expect(handle.servers).toHaveLength(1);
+    expect(await bothAnswer(handle.port)).toEqual([
+      `http://127.0.0.1:${handle.port}/ 200 ${HELLO}`,
+      ...(HAS_IPV6_LOOPBACK ? [`http://[::1]:${handle.port}/ 200 ${HELLO}`] : []),
+    ]);
+    await handle.close();
+    expect(await bindable('127.0.0.1', handle.port)).toBe(true);
+    if (HAS_IPV6_LOOPBACK) expect(await bindable('::1', handle.port)).toBe(true);
+  });
+
+  it.skipIf(!HAS_IPV6_LOOPBACK)('a port busy on ::1 alone moves both addresses to the next free port', async () => {
+    const held = await occupyPort('::1');
+    cleanups.push(() => held.close());
+    const handle = await started({ root: SITE, port: held.port });
+    expect(handle.port).toBeGreaterThan(held.port);
+    expect(await bothAnswer(handle.port)).toEqual([
+      `http://127.0.0.1:${handle.port}/ 200 ${HELLO}`,
+      `http://[::1]:${handle.port}/ 200 ${HELLO}`,
+    ]);
+    // The 127.0.0.1 side of the busy port was given back.
+    expect(await bindable('127.0.0.1', held.port)).toBe(true);
+  });
+
+  it.skipIf(!HAS_IPV6_LOOPBACK)('with strictPort, a port busy on ::1 alone is EADDRINUSE, and 127.0.0.1 is given back', async () => {
+    const held = await occupyPort('::1');
+    cleanups.push(() => held.close());
+    await expect(serve({ root: SITE, port: held.port, strictPort: true })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(await bindable('127.0.0.1', held.port)).toBe(true);
+  });
+
+  it('the CLI with --workers 2: every worker answers on both addresses', { timeout: 15_000 }, async () => {
+    const cli = startCli([SITE, '--workers', '2', '-p', '0', '--quiet']);
+    const port = await cli.port(10_000);
+    const answers = (await Promise.all(Array.from({ length: 10 }, () => bothAnswer(port)))).flat();
+    expect(answers.filter((line) => line.endsWith(` 200 ${HELLO}`))).toHaveLength(HAS_IPV6_LOOPBACK ? 20 : 10);
+    cli.child.kill('SIGTERM');
+    expect((await cli.waitForExit(10_000)).code).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
-// Binding: a port (moving on to the next free one unless strict), a Unix socket (one left by a dead
-// process replaced, nothing else ever removed), and every endpoint of a list, or none.
+// Binding: a port (moving on to the next free one unless strict), `localhost` on both loopback
+// addresses, a Unix socket (one left by a dead process replaced, nothing else ever removed), and
+// every endpoint of a list, or none.
 import { connect, type AddressInfo, type Server as NetServer } from 'node:net';
 import { lstat, unlink } from 'node:fs/promises';
 import type { Endpoint } from './endpoints.js';
@@ -80,19 +81,64 @@ async function listenUnix(server: NetServer, path: string): Promise<void> {
   }
 }
 
-/** Binds `endpoint`; resolves with the port bound (0 for a Unix socket). */
-export async function listenOn(server: NetServer, endpoint: Endpoint, strictPort: boolean): Promise<number> {
+/** `localhost` is two addresses: a tool may connect to either, whichever its resolver put first. */
+const LOOPBACKS = ['127.0.0.1', '::1'];
+/** Bind errors that mean the machine lacks that address family (no IPv6 loopback, IPv6 disabled). */
+const FAMILY_MISSING = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+
+/**
+ * Binds `localhost` as 127.0.0.1 and ::1 on one port, skipping a family the machine lacks: the first
+ * address finds the port (moving on when busy, unless strict), the other must take the same one; when
+ * it is busy there, both move on together. Resolves with the servers (the first is the endpoint's).
+ */
+async function listenLocalhost(make: () => AnyServer, port: number, strictPort: boolean): Promise<{ servers: AnyServer[]; port: number }> {
+  let candidate = port;
+  for (let attempt = 1; ; attempt += 1) {
+    const servers: AnyServer[] = [];
+    let bound = candidate;
+    let missing: unknown;
+    try {
+      for (const host of LOOPBACKS) {
+        const server = make();
+        try {
+          if (servers.length === 0) bound = await listen(server, { port: candidate, host, strictPort });
+          else await listenOnce(server, (s) => s.listen(bound, host));
+          servers.push(server);
+        } catch (error) {
+          if (!FAMILY_MISSING.has(errorCode(error) ?? '')) throw error;
+          missing = error;
+        }
+      }
+      if (servers.length === 0) throw missing;
+      return { servers, port: bound };
+    } catch (error) {
+      await Promise.all(servers.map((server) => closeGracefully(server, 0)));
+      // Only the second address can be busy here: the first moved on by itself, or is strict.
+      const canRetry = errorCode(error) === 'EADDRINUSE' && servers.length > 0 && !strictPort && attempt < 20 && bound < 65535;
+      if (!canRetry) throw error;
+      candidate = port === 0 ? 0 : bound + 1;
+    }
+  }
+}
+
+/** Binds `endpoint`; resolves with the servers listening (one, or `localhost`'s two) and the port bound (0 for a Unix socket). */
+async function listenOn(endpoint: Endpoint, make: () => AnyServer, strictPort: boolean): Promise<{ servers: AnyServer[]; port: number }> {
+  if (endpoint.kind === 'tcp' && endpoint.host === 'localhost') return listenLocalhost(make, endpoint.port, strictPort);
+  const server = make();
   if (endpoint.kind === 'unix') {
     await listenUnix(server, endpoint.path);
-    return 0;
+    return { servers: [server], port: 0 };
   }
-  return listen(server, { port: endpoint.port, host: endpoint.host, strictPort });
+  return { servers: [server], port: await listen(server, { port: endpoint.port, host: endpoint.host, strictPort }) };
 }
 
 /** A server bound to one endpoint. */
 export interface Bound {
   endpoint: Endpoint;
   server: AnyServer;
+  /** More servers for the same endpoint: `localhost`'s ::1 beside its 127.0.0.1. */
+  twins: AnyServer[];
   /** The port actually bound (the endpoint's, the next free one, or the OS's pick for 0); 0 for a Unix socket. */
   port: number;
 }
@@ -108,17 +154,20 @@ export class ListenError extends Error {
 }
 
 /**
- * Binds one server from `make()` per endpoint (a server listens once). If any endpoint fails, the
+ * Binds servers from `make()` for each endpoint (a server listens once). If any endpoint fails, the
  * ones already bound are closed and a ListenError names the failing endpoint.
  */
 export async function listenAll(endpoints: Endpoint[], make: () => AnyServer, strictPort: boolean): Promise<Bound[]> {
   const bound: Bound[] = [];
   for (const endpoint of endpoints) {
-    const server = make();
     try {
-      bound.push({ endpoint, server, port: await listenOn(server, endpoint, strictPort) });
+      const { servers, port } = await listenOn(endpoint, make, strictPort);
+      const [server, ...twins] = servers as [AnyServer, ...AnyServer[]];
+      // A twin's errors are its endpoint's: whoever listens for the server's hears them.
+      for (const twin of twins) twin.on('error', (error: Error) => server.emit('error', error));
+      bound.push({ endpoint, server, twins, port });
     } catch (error) {
-      await Promise.all(bound.map(({ server: open }) => closeGracefully(open, 0)));
+      await Promise.all(bound.flatMap(({ server, twins }) => [server, ...twins]).map((open) => closeGracefully(open, 0)));
       throw new ListenError(endpoint, error as NodeJS.ErrnoException);
     }
   }

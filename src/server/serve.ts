@@ -21,7 +21,8 @@ export interface ServeOptions extends HandlerOptions {
   port?: number;
   /**
    * Address to bind (and the host of bare ports in `listen`). `localhost` keeps the server on this
-   * machine; `0.0.0.0` or `::` exposes it on the network.
+   * machine, on 127.0.0.1 and ::1 alike (a family the machine lacks is skipped); `0.0.0.0` or `::`
+   * exposes it on the network.
    * @default 'localhost'
    */
   host?: string;
@@ -63,7 +64,10 @@ export interface ServeHandle {
   port: number;
   /** The server of the first endpoint (node:http, node:https or node:http2), for logging or inspecting connections. */
   server: AnyServer;
-  /** One server per endpoint, in the order given. */
+  /**
+   * One server per endpoint, in the order given. `localhost` listens on 127.0.0.1 and ::1: this is
+   * the first of the two (the other closes with it and reports its errors on it).
+   */
   servers: AnyServer[];
   /**
    * Stops accepting connections, ends live-reload streams, lets responses in flight finish (3 s
@@ -145,7 +149,7 @@ export async function servePlan({ handlerOptions, endpoints, tls, strictPort, on
       if (!closing) {
         // Ending live-reload streams first keeps them from holding the close for the whole grace period.
         handler.close();
-        closing = Promise.all(bound.map(({ server }) => closeGracefully(server, CLOSE_GRACE_MS))).then(() => undefined);
+        closing = Promise.all(bound.flatMap(({ server, twins }) => [server, ...twins]).map((open) => closeGracefully(open, CLOSE_GRACE_MS))).then(() => undefined);
       }
       return closing;
     },
