@@ -5,6 +5,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as h2Connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -561,6 +562,32 @@ describe('serve() and HTTPS under a base', () => {
     const directory = await httpsGet(`${handle.url}nested`);
     expect(directory.headers.location).toBe('/repo/nested/');
     expect((await httpsGet(`https://127.0.0.1:${handle.port}/hello.txt`)).status).toBe(404);
+  });
+
+  it('over HTTP/2: the same answers under the base', async () => {
+    const handle = await serve({ root: SITE, host: '127.0.0.1', sslCert: certs.cert, sslKey: certs.key, base: '/repo/' });
+    handles.push(handle);
+    const session = h2Connect(`https://127.0.0.1:${handle.port}`, { ca });
+    try {
+      const ask = (path: string): Promise<{ status: number; location: unknown; body: string }> =>
+        new Promise((done, fail) => {
+          const stream = session.request({ ':path': path });
+          let body = '';
+          let head: Record<string, unknown> = {};
+          stream.setEncoding('utf8');
+          stream.on('response', (headers) => (head = headers));
+          stream.on('data', (chunk: string) => (body += chunk));
+          stream.on('end', () => done({ status: Number(head[':status']), location: head.location, body }));
+          stream.on('error', fail);
+          stream.end();
+        });
+      expect(await ask('/repo/hello.txt')).toEqual({ status: 200, location: undefined, body: HELLO });
+      expect(await ask('/')).toMatchObject({ status: 302, location: '/repo/' });
+      expect(await ask('/repo')).toMatchObject({ status: 301, location: '/repo/' });
+      expect((await ask('/hello.txt')).status).toBe(404);
+    } finally {
+      session.destroy();
+    }
   });
 });
 
