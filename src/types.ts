@@ -52,6 +52,15 @@ export interface HandlerOptions {
    * @default true
    */
   trailingSlash?: boolean;
+  /**
+   * The path the site is served under, as GitHub Pages serves a project site: with `/repo/` (also
+   * given as `repo` or `/repo`), the root appears at `/repo/`; `/repo` redirects (301) there, `/`
+   * too (302), and every other path outside it is a 404. Rules, `single` and the watch globs stay
+   * relative to the root; Locations and listing links get the base. A value that is not a path (with
+   * `?`, `#`, `%` once decoded, `\`, `.`/`..` or empty segments, control characters) throws.
+   * @default '/'
+   */
+  base?: string;
   /** Paths that match no file are served from `destination` (`:param`s substituted). @default [] */
   rewrites?: Rewrite[];
   /** Paths matching `source` redirect to `destination` with `type` (301 by default). @default [] */

@@ -134,6 +134,18 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('live reload in a head
     expect(await title()).toBe('second');
   });
 
+  it('reloads the page under a base path', async () => {
+    const cli = serve(['-p', '0', '--base', '/repo/']);
+    await page.goto(`http://127.0.0.1:${await cli.port()}/repo/`, { timeout: WAIT_MS });
+    expect(await title()).toBe('first');
+    await connected();
+
+    await writeFile(join(site, 'index.html'), html('second'));
+
+    await waitInPage(titleIs('second'));
+    expect(await title()).toBe('second');
+  });
+
   it('reloads many open tabs through one shared connection', async () => {
     const cli = serve();
     const port = await cli.port();

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { dirname, relative } from 'node:path';
+import { baseUrl } from '../handler/base-path.js';
 import { ALL_INTERFACES, describeEndpoint, urlFor, type Endpoint } from '../server/endpoints.js';
 import type { TlsMaterial } from '../server/tls.js';
 import type { Palette } from './log.js';
@@ -24,9 +25,14 @@ function networkAddresses(host: string): string[] {
   return addresses;
 }
 
+/** The site's URL at an address: under the base (`http://localhost:3000/my-repo/`). */
+function siteUrl(settings: Settings, host: string, port: number): string {
+  return urlFor(settings.tls ? 'https' : 'http', host, port) + baseUrl(settings.handlerOptions.base ?? '/').slice(1);
+}
+
 /** The URL a browser on this machine opens for a TCP endpoint (localhost for an all-interfaces bind). */
 function localUrl(settings: Settings, host: string, port: number): string {
-  return urlFor(settings.tls ? 'https' : 'http', ALL_INTERFACES.has(host) ? 'localhost' : host, port);
+  return siteUrl(settings, ALL_INTERFACES.has(host) ? 'localhost' : host, port);
 }
 
 /** Addresses only this machine reaches: localhost and the loopback range (127.0.0.0/8, ::1). */
@@ -40,7 +46,6 @@ function isLoopback(address: string): boolean {
  * can stand for a loopback address.
  */
 function endpointLines(palette: Palette, settings: Settings, ports: number[], addresses: string[]): string[] {
-  const scheme = settings.tls ? 'https' : 'http';
   const lines: string[] = [];
   let exposed = false;
   settings.endpoints.forEach((endpoint, index) => {
@@ -53,12 +58,12 @@ function endpointLines(palette: Palette, settings: Settings, ports: number[], ad
     const bound = addresses[index] || endpoint.host;
     if (ALL_INTERFACES.has(endpoint.host)) {
       exposed = true;
-      for (const address of networkAddresses(endpoint.host)) lines.push(`  Network:  ${palette.cyan(urlFor(scheme, address, port))}`);
+      for (const address of networkAddresses(endpoint.host)) lines.push(`  Network:  ${palette.cyan(siteUrl(settings, address, port))}`);
     } else if (!isLoopback(bound)) {
       exposed = true;
       // An address as given (with a link-local zone); a host name as the address others can reach.
       const shown = isIP(endpoint.host.split('%')[0]!) ? endpoint.host : bound;
-      lines.push(`  Network:  ${palette.cyan(urlFor(scheme, shown, port))}`);
+      lines.push(`  Network:  ${palette.cyan(siteUrl(settings, shown, port))}`);
     }
   });
   if (!exposed && settings.endpoints.some((endpoint) => endpoint.kind === 'tcp')) {
@@ -105,7 +110,10 @@ export function startupNotes(settings: Settings, tls: TlsMaterial | undefined, p
   return notes;
 }
 
-/** Where --open points the browser: the first TCP endpoint, at the path asked for; undefined with sockets only. */
+/**
+ * Where --open points the browser: the first TCP endpoint, at the path asked for (relative to the
+ * base, as every site path is); undefined with sockets only.
+ */
 export function openUrl(settings: Settings, open: string, ports: number[]): string | undefined {
   const index = settings.endpoints.findIndex((endpoint) => endpoint.kind === 'tcp');
   const endpoint = settings.endpoints[index];

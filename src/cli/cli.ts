@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hideBin } from 'yargs/helpers';
 import { createHandler } from '../handler/handler.js';
+import { baseUrl } from '../handler/base-path.js';
 import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../features/live-reload.js';
 import { servePlan, type ServeHandle } from '../server/serve.js';
 import type { AnyServer } from '../server/server.js';
@@ -27,15 +28,18 @@ function fatal(message: string): never {
   process.exit(1);
 }
 
-/** Live reload's own requests, several on every page load: plumbing, not the site (only under --watch). */
-const LIVE_PATHS = new Set([EVENTS_PATH, CLIENT_PATH, WORKER_PATH]);
-const isLivePlumbing = (url = ''): boolean => LIVE_PATHS.has(url.split('?')[0]!);
+/** Live reload's own requests (under the base), several on every page load: plumbing, not the site (only under --watch). */
+function livePlumbing(base = '/'): (url?: string) => boolean {
+  const paths = new Set([EVENTS_PATH, CLIENT_PATH, WORKER_PATH].map((path) => baseUrl(base) + path.slice(1)));
+  return (url = '') => paths.has(url.split('?')[0]!);
+}
 
 /** The request log (none with --quiet), which leaves live reload's plumbing out. */
 function requestLog(settings: Settings, palette: Palette): ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
   if (settings.quiet) return undefined;
   const logRequest = requestLogger(out, palette);
   const watching = settings.handlerOptions.watch === true;
+  const isLivePlumbing = livePlumbing(settings.handlerOptions.base);
   return (req, res) => {
     if (!(watching && isLivePlumbing(req.url))) logRequest(req, res);
   };

@@ -8,6 +8,7 @@ import { compilePattern } from '../http/patterns.js';
 import { parseHeaderFlag, validateHeader } from '../handler/response-headers.js';
 import type { HandlerOptions, HeaderRule, Redirect, Rewrite } from '../types.js';
 import { CONFIG_FILE_NAMES } from '../handler/config-names.js';
+import { parseBase } from '../handler/base-path.js';
 import { UserError } from '../errors.js';
 
 export { CONFIG_FILE_NAMES };
@@ -127,6 +128,9 @@ const isHeaderFlag = (value: unknown, key: string): string => {
   return text;
 };
 
+/** The base path, normalised (`repo` → `/repo/`). */
+const isBase: Check = (value, key) => parseBase(isString(value, key) as string, `"${key}"`);
+
 const isAuth: Check = (value, key) => {
   const text = isString(value, key) as string;
   return within(`"${key}"`, () => parseCredentials(text));
@@ -150,6 +154,7 @@ const SCHEMA: Record<string, Check> = {
   directoryListing: isBoolean,
   single: isBooleanOrString,
   cleanUrls: isBoolean,
+  base: isBase,
   trailingSlash: isBoolean,
   cors: isBoolean,
   watch: isBoolean,

@@ -92,6 +92,14 @@ const TABLE = [
   },
   { name: 'clean-urls', type: 'boolean', group: 'Files:', describe: 'Serve /about from about.html and redirect /about.html to /about' },
   {
+    name: 'base',
+    type: 'string',
+    group: 'Files:',
+    describe: 'Serve the site under this path, as GitHub Pages serves a project site (/ and /my-repo redirect to /my-repo/)',
+    defaultDescription: '/',
+    valueHint: 'a path such as /my-repo/',
+  },
+  {
     name: 'compress',
     type: 'boolean',
     group: 'Caching:',

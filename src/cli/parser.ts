@@ -36,6 +36,7 @@ function cliParser(argv: string[]): Argv {
     .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
     .example('$0 dist --host', 'Serve dist to other devices on the network')
     .example('$0 dist --single', 'Preview a single-page app (client-side routes get index.html)')
+    .example('$0 dist --base /my-repo/', 'Preview a GitHub Pages project site at http://localhost:3000/my-repo/')
     .example('$0 --ssl-cert c.pem --ssl-key k.pem', 'Serve over HTTPS and HTTP/2')
     .example('$0 -l 8080 -l unix:/tmp/s.sock', 'Listen on a port and on a Unix socket')
     .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)', (current: string) =>

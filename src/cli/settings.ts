@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { parseBase } from '../handler/base-path.js';
 import { PORT_RULE, parseEndpoint, portFromText, type Endpoint } from '../server/endpoints.js';
 import { tlsFiles, type TlsFiles } from '../server/tls.js';
 import type { HandlerOptions } from '../types.js';
@@ -80,6 +81,7 @@ function handlerOptionsFrom(args: CliArgs, env: Environment, fileOptions: Omit<H
     listing: args.listing ?? fileOptions.listing,
     single: args.single === '' ? true : (args.single ?? fileOptions.single), // a bare --single: index.html
     cleanUrls: args.cleanUrls ?? fileOptions.cleanUrls,
+    base: args.base !== undefined ? parseBase(args.base, '--base') : fileOptions.base,
     cors: args.cors ?? fileOptions.cors,
     header: [...(fileOptions.header ?? []), ...(args.header ?? [])],
     auth: args.auth ?? (env.TINY_SERVE_AUTH || undefined) ?? fileOptions.auth,

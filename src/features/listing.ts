@@ -92,7 +92,7 @@ export async function readListing(
   followLink: (path: string) => Promise<Entry | undefined>,
 ): Promise<ListingEntry[]> {
   const dirents = (await readDirectory(dirPath)).filter((dirent) => isListed(dirent.name));
-  const base = urlPath.split('/').map(encodeURIComponent).join('/');
+  const base = encodePath(urlPath);
   const entries: ListingEntry[] = [];
   // A symlink is listed only if the server would serve its target (inside the root, not private):
   // a listing must neither leak metadata from outside nor offer links that 404.
@@ -160,10 +160,16 @@ td.size,th.size{text-align:right}
 /** The only style allowed on the page: by hash, so no injected markup could style or script anything. */
 export const LISTING_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
-function breadcrumb(urlPath: string): string {
-  const parts = urlPath.split('/').filter((part) => part !== '');
-  let href = '/';
-  const links = [`<a href="/">/</a>`];
+/** A decoded path as a URL writes it, each segment percent-encoded. */
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The links up to the page, from the base (`/` or `/repo/`, the first link as a whole): none leaves it. */
+function breadcrumb(urlPath: string, base: string): string {
+  const parts = urlPath.slice(base.length).split('/').filter((part) => part !== '');
+  let href = encodePath(base);
+  const links = [`<a href="${escapeHtml(href)}">${escapeHtml(base)}</a>`];
   for (const part of parts) {
     href += `${encodeURIComponent(part)}/`;
     links.push(`<a href="${escapeHtml(href)}">${escapeHtml(part)}</a>/`);
@@ -193,8 +199,11 @@ function columnHeaders({ sort, order }: ListingOrder): string {
   }).join('');
 }
 
-/** The page for entries already in `order` (which only marks the headers). */
-export function renderListingHtml(urlPath: string, entries: ListingEntry[], order: ListingOrder = DEFAULT_ORDER): string {
+/**
+ * The page for entries already in `order` (which only marks the headers). `urlPath` is the page's
+ * decoded path, under `base` (where the site is served): no link goes above the base.
+ */
+export function renderListingHtml(urlPath: string, entries: ListingEntry[], order: ListingOrder = DEFAULT_ORDER, base = '/'): string {
   const rows = entries.map((entry) => {
     const label = escapeHtml(entry.name) + (entry.type === 'directory' ? '/' : '');
     const size = entry.type === 'directory' ? '—' : humanSize(entry.size);
@@ -202,10 +211,9 @@ export function renderListingHtml(urlPath: string, entries: ListingEntry[], orde
     const date = `${entry.mtime.slice(0, 16).replace('T', ' ')} UTC`;
     return `<tr><td class="name"><a href="${escapeHtml(entry.url)}">${label}</a></td><td class="size">${size}</td><td class="date"><time datetime="${entry.mtime}">${date}</time></td></tr>`;
   });
-  if (urlPath !== '/') {
+  if (urlPath !== base) {
     // Absolute: a relative "../" would skip a level when the URL has no trailing slash.
-    const parent = urlPath.replace(/[^/]*\/$/, '');
-    const href = parent.split('/').map(encodeURIComponent).join('/');
+    const href = encodePath(urlPath.replace(/[^/]*\/$/, ''));
     rows.unshift(`<tr><td class="name"><a href="${escapeHtml(href)}">../</a></td><td class="size"></td><td class="date"></td></tr>`);
   }
   const title = `Index of ${escapeHtml(urlPath)}`;
@@ -213,7 +221,7 @@ export function renderListingHtml(urlPath: string, entries: ListingEntry[], orde
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>${STYLE}</style></head>
 <body><main>
-<h1>Index of ${breadcrumb(urlPath)}</h1>
+<h1>Index of ${breadcrumb(urlPath, base)}</h1>
 <table>
 <thead><tr>${columnHeaders(order)}</tr></thead>
 <tbody>
@@ -247,11 +255,12 @@ export function wantsJson(req: IncomingMessage, query: string): boolean {
 
 /**
  * A listing as a complete answer, its entries in `order` (HEAD sends its headers only). Listings vary
- * on Accept and are always revalidated; the order is in the URL, so it needs no Vary.
+ * on Accept and are always revalidated; the order is in the URL, so it needs no Vary. `urlPath` is
+ * the decoded path as the client sees it, under `base`.
  */
-export function listingAnswer(urlPath: string, entries: ListingEntry[], json: boolean, order: ListingOrder = DEFAULT_ORDER): Answer {
+export function listingAnswer(urlPath: string, entries: ListingEntry[], json: boolean, order: ListingOrder = DEFAULT_ORDER, base = '/'): Answer {
   const sorted = sortListing(entries, order);
-  const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: sorted })}\n` : renderListingHtml(urlPath, sorted, order));
+  const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: sorted })}\n` : renderListingHtml(urlPath, sorted, order, base));
   return {
     status: 200,
     headers: {

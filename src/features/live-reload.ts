@@ -25,9 +25,16 @@ const EDITOR_FILE = /(?:~|\.sw[a-p]x?|___jb_(?:tmp|old)___|\.tmp|\.crswap)$|^491
 /** Never watched: dependencies, VCS data, dotfiles. */
 const ALWAYS_IGNORED = new Set(['node_modules', '.git']);
 
-const SCRIPT_TAG = `<script src="${CLIENT_PATH}"></script>`;
-/** Bytes the injection adds: the response length is known from the file's size alone. */
-export const LIVE_SCRIPT_LENGTH = Buffer.byteLength(SCRIPT_TAG);
+/**
+ * The tag injected into HTML, for a site served under `base` (as URLs write it: `/`, `/repo/`). Its
+ * length is what the injection adds: the response length is known from the file's size alone.
+ */
+export function clientTag(base = '/'): Buffer {
+  return Buffer.from(`<script src="${base}${CLIENT_PATH.slice(1)}"></script>`);
+}
+const SCRIPT_TAG = clientTag();
+/** Bytes the injection adds without a base. */
+export const LIVE_SCRIPT_LENGTH = SCRIPT_TAG.length;
 
 /**
  * One connection for all tabs: a SharedWorker holds the single EventSource and relays its events to
@@ -35,10 +42,10 @@ export const LIVE_SCRIPT_LENGTH = Buffer.byteLength(SCRIPT_TAG);
  * tab would stall the seventh tab's page loads. It tells pages when the stream is (dis)connected and
  * when it came back after the server went away.
  */
-const SHARED_WORKER = `const ports = new Set();
+const sharedWorker = (eventsUrl: string): string => `const ports = new Set();
 let lost = false;
 let connected = false;
-const source = new EventSource(${JSON.stringify(EVENTS_PATH)});
+const source = new EventSource(${JSON.stringify(eventsUrl)});
 const send = (message) => { for (const port of ports) port.postMessage(message); };
 source.addEventListener('open', () => {
   connected = true;
@@ -67,7 +74,7 @@ onconnect = (event) => {
  * once it is back. Uses the shared worker, or its own EventSource where SharedWorker is missing.
  * `window.__tinyServe.connected` says whether the stream is up.
  */
-const CLIENT = `(() => {
+const client = (eventsUrl: string, workerUrl: string): string => `(() => {
   const state = (window.__tinyServe = { connected: false });
   const swapStylesheets = () => {
     for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
@@ -93,7 +100,7 @@ const CLIENT = `(() => {
   addEventListener('pageshow', (event) => { if (event.persisted) location.reload(); });
   if (typeof SharedWorker === 'function') {
     try {
-      const worker = new SharedWorker(${JSON.stringify(WORKER_PATH)}, { name: 'tiny-serve-live-reload' });
+      const worker = new SharedWorker(${JSON.stringify(workerUrl)}, { name: 'tiny-serve-live-reload' });
       worker.port.onmessage = (event) => apply(event.data);
       worker.port.start();
       addEventListener('pagehide', () => worker.port.postMessage('bye'));
@@ -101,7 +108,7 @@ const CLIENT = `(() => {
     } catch {}
   }
   let lost = false;
-  const source = new EventSource(${JSON.stringify(EVENTS_PATH)});
+  const source = new EventSource(${JSON.stringify(eventsUrl)});
   source.addEventListener('open', () => {
     apply({ type: 'status', connected: true });
     if (lost) apply({ type: 'reconnected' });
@@ -113,9 +120,7 @@ const CLIENT = `(() => {
   source.addEventListener('change', (event) => apply({ type: 'change', paths: JSON.parse(event.data).paths }));
 })();
 `;
-const WORKER_BODY = Buffer.from(SHARED_WORKER);
 const RETRY = 'retry: 1000\n\n';
-const CLIENT_BODY = Buffer.from(CLIENT);
 
 const CLOSE_TAG_END = /\s*>/y;
 
@@ -135,15 +140,16 @@ function lastBodyEnd(text: string): number {
  * Inserts the client script before the last `</body>` (any case), or at the end when there is none.
  * Works on bytes, so any encoding and a BOM pass through untouched.
  */
-export function injectClient(html: Buffer): Buffer {
+export function injectClient(html: Buffer, tag: Buffer = SCRIPT_TAG): Buffer {
   const index = lastBodyEnd(html.toString('latin1').toLowerCase());
-  const tag = Buffer.from(SCRIPT_TAG);
   return index === -1 ? Buffer.concat([html, tag]) : Buffer.concat([html.subarray(0, index), tag, html.subarray(index)]);
 }
 
 export interface LiveReload {
-  /** Answers the reserved paths; false for every other request. */
+  /** Answers the reserved paths (`path` relative to the base); false for every other request. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  /** The script tag to inject into HTML (`clientTag` for this base). */
+  readonly tag: Buffer;
   /** Open event streams (for tests and the banner). */
   readonly clients: number;
   close(): void;
@@ -151,9 +157,14 @@ export interface LiveReload {
 
 /**
  * Starts watching every directory under `root` (absolute) through `watches`. `ignore` adds glob
- * patterns, matched against `/relative/path`.
+ * patterns, matched against `/relative/path`. `base` is where the site is served, as URLs write it:
+ * the scripts' URLs are under it, so nothing outside the base answers.
  */
-export function createLiveReload(root: string, watches: DirectoryWatches, ignore: string[] = []): LiveReload {
+export function createLiveReload(root: string, watches: DirectoryWatches, ignore: string[] = [], base = '/'): LiveReload {
+  const under = (path: string): string => base + path.slice(1);
+  const workerBody = Buffer.from(sharedWorker(under(EVENTS_PATH)));
+  const clientBody = Buffer.from(client(under(EVENTS_PATH), under(WORKER_PATH)));
+  const tag = clientTag(base);
   const patterns: PathPattern[] = ignore.map((source) => compilePattern(source));
   const clients = new Set<ServerResponse>();
   let pending = new Set<string>();
@@ -207,7 +218,7 @@ export function createLiveReload(root: string, watches: DirectoryWatches, ignore
 
   return {
     handle(req, res, path) {
-      const script = path === CLIENT_PATH ? CLIENT_BODY : path === WORKER_PATH ? WORKER_BODY : undefined;
+      const script = path === CLIENT_PATH ? clientBody : path === WORKER_PATH ? workerBody : undefined;
       if (script) {
         res.writeHead(200, {
           'Content-Type': 'text/javascript; charset=utf-8',
@@ -244,6 +255,7 @@ export function createLiveReload(root: string, watches: DirectoryWatches, ignore
     get clients() {
       return clients.size;
     },
+    tag,
     close() {
       closed = true;
       stopListening();

@@ -137,7 +137,7 @@ export function createFileResponse(cache: FileCache | undefined, policy: Selecti
   async function injectedSource(file: Entry, coding: Representation['coding']): Promise<Source> {
     // readWhole without a size limit always reads.
     const { bytes, stats } = ((await cache?.contents(file)) ?? (await readWhole(file.realPath)))!;
-    const injected = injectClient(bytes);
+    const injected = injectClient(bytes, policy.liveTag);
     return { kind: 'memory', bytes: coding ? await compressBytes(injected, coding) : injected, stats };
   }
 

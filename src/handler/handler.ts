@@ -16,6 +16,7 @@ import type { Answer, HandlerOptions, Representation } from '../types.js';
 import { UserError } from '../errors.js';
 import { createAnswerCache, type KeptAnswer } from './answer-cache.js';
 import { basicAuth, parseCredentials } from './auth.js';
+import { basePathOf, locationUnderBase, scopeToBase, type OutsideBase } from './base-path.js';
 import { cachePolicy } from './cache-policy.js';
 import { answeredByPreconditions, createFileResponse } from './file-response.js';
 import { createNotFound } from './not-found.js';
@@ -121,6 +122,8 @@ function checkFallback(root: Root, single: HandlerOptions['single']): void {
 
 export function createHandler(options: HandlerOptions): RequestHandler {
   validateOptions(options);
+  // Undefined for `/`: without a base, no step of it runs.
+  const base = basePathOf(options.base);
   const root = makeRoot(resolveRoot(options.root));
   checkFallback(root, options.single);
   // One watch per directory, shared: the file cache's invalidation and live reload's events.
@@ -131,7 +134,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   const checkAuth = options.auth === undefined ? undefined : basicAuth(parseCredentials(options.auth));
   const cors = options.cors ?? false;
   const decorate = responseHeaders(options);
-  const live = watches && options.watch ? createLiveReload(root.path, watches, options.watchIgnore) : undefined;
+  const live = watches && options.watch ? createLiveReload(root.path, watches, options.watchIgnore, base?.url) : undefined;
   const onError = options.onError ?? defaultOnError;
   const policy: SelectionPolicy = {
     compress: options.compress ?? true,
@@ -139,9 +142,10 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     cacheControlFor: cachePolicy(options),
     findSibling: locator.lookupInside,
     headOf: cache ? cache.head : async (entry) => (await readHead(entry.realPath, SNIFF_BYTES)).bytes,
+    liveTag: live?.tag ?? Buffer.alloc(0),
   };
   const sendFile = createFileResponse(cache, policy);
-  const sendNotFound = createNotFound(root, locator, cache, { live: live !== undefined, single: Boolean(options.single) });
+  const sendNotFound = createNotFound(root, locator, cache, { liveTag: live?.tag, single: Boolean(options.single) });
 
   function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
     // A pipelined request opens nothing until the responses before it are done.
@@ -162,7 +166,9 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   async function answer(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
     await cache?.settle();
     const stamp = cache?.stamp() ?? 0;
-    const target = parseTarget(req.url ?? '/');
+    const requested = parseTarget(req.url ?? '/');
+    // Every step after this one sees paths relative to the base, as if the site were at `/`.
+    const target = base ? scopeToBase(base, requested) : requested;
     // Option headers go on every response, 401/405/400 included (a cross-origin client must be able
     // to read those too); path rules need a path.
     decorate?.(req, res, target.ok ? target.path : undefined);
@@ -171,7 +177,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (checkAuth && !checkAuth(req, res)) return;
     if (next && req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (!acceptMethod(req, res)) return;
-    if (!target.ok) return sendPage(req, res, 400);
+    if (!target.ok) return 'outside' in target ? answerOutsideBase(req, res, target, next) : sendPage(req, res, 400);
     if (live?.handle(req, res, target.path)) return;
     const key = answers.keyOf(req, target.path);
     const kept = key === undefined ? undefined : answers.recall(key);
@@ -180,11 +186,21 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     if (kept) return replay(req, res, kept);
 
     const located = await locator.locate(req, target);
-    if (located.kind === 'redirect') return sendRedirect(req, res, located.location, located.status);
+    if (located.kind === 'redirect') return sendRedirect(req, res, base ? locationUnderBase(base, located.location) : located.location, located.status);
     if (located.kind === 'listing') return sendAnswer(req, res, await listing(located, wantsJson(req, located.query), stamp));
     if (located.kind === 'missing' && next) return next();
     const sent = located.kind === 'missing' ? await sendNotFound(req, res) : await sendFile(req, res, await representationOf(req, located));
     if (sent && key !== undefined) answers.keep(key, sent, stamp);
+  }
+
+  /**
+   * A request outside the base: `/repo` and `/` redirect into it, anything else is not the site's (a
+   * 404, or the app's with `next`, which then owns `/` too).
+   */
+  function answerOutsideBase(req: IncomingMessage, res: ServerResponse, { location, status }: OutsideBase, next?: (error?: unknown) => void): void {
+    if (next && status !== 301) return next();
+    if (location === undefined) return sendPage(req, res, 404);
+    sendRedirect(req, res, location, status);
   }
 
   /** HTML under live reload gets the client script; every other file is served as it is. */
@@ -208,8 +224,10 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     return answers.listing(key, stamp, async () => {
       const watched = cache?.watchDirectory(directory.realPath) ?? false;
       const isListed = (name: string): boolean => locator.isListed(directory.realPath, name);
-      const entries = await readListing(directory.realPath, urlPath, isListed, locator.lookupInside);
-      return { answer: listingAnswer(urlPath, entries, json, order), watched };
+      // Its links are the client's URLs: under the base.
+      const shown = base ? base.path + urlPath.slice(1) : urlPath;
+      const entries = await readListing(directory.realPath, shown, isListed, locator.lookupInside);
+      return { answer: listingAnswer(shown, entries, json, order, base?.path), watched };
     });
   }
 

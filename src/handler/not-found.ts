@@ -11,12 +11,13 @@ import type { KeptAnswer } from './answer-cache.js';
 import type { Locator } from './locate.js';
 
 export interface NotFoundOptions {
-  live: boolean;
+  /** Under --watch: the live-reload script tag, injected into the site's own 404 page. */
+  liveTag: Buffer | undefined;
   /** An SPA fallback is on: a path is missing or not depending on Accept. */
   single: boolean;
 }
 
-export function createNotFound(root: Root, locator: Locator, cache: FileCache | undefined, { live, single }: NotFoundOptions) {
+export function createNotFound(root: Root, locator: Locator, cache: FileCache | undefined, { liveTag, single }: NotFoundOptions) {
   const page = `${root.prefix}404.html`;
   const read = async (entry: Entry): Promise<Buffer | undefined> => ((await cache?.contents(entry)) ?? (await readWhole(entry.realPath)))?.bytes;
 
@@ -25,7 +26,7 @@ export function createNotFound(root: Root, locator: Locator, cache: FileCache | 
     const found = await locator.lookupInside(page).catch(() => undefined);
     const body = found?.stats.isFile() ? await read(found).catch(() => undefined) : undefined;
     // The site's own 404 page reloads too under --watch (the built-in one runs no scripts).
-    const answer = pageAnswer(404, {}, body && live ? injectClient(body) : body);
+    const answer = pageAnswer(404, {}, body && liveTag ? injectClient(body, liveTag) : body);
     if (single) answer.headers = { ...answer.headers, Vary: 'Accept' };
     sendAnswer(req, res, answer);
     return { kind: 'missing', answer };

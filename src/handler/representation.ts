@@ -6,7 +6,6 @@ import type { IncomingMessage } from 'node:http';
 import { etagFor, formatHttpDate, lastModifiedSecondsFor } from '../http/conditional.js';
 import { SIBLING_SUFFIX, preferredCodings, etagForCoding, isCompressible } from '../http/encoding.js';
 import { typeFromBytes, typeFromName } from '../http/mime.js';
-import { LIVE_SCRIPT_LENGTH } from '../features/live-reload.js';
 import type { Coding, Entry, Representation, RepresentationChoice } from '../types.js';
 
 /** Smaller bodies are sent as they are: compressing them saves less than it costs. */
@@ -21,6 +20,8 @@ export interface SelectionPolicy {
   findSibling(path: string): Promise<Entry | undefined>;
   /** The first bytes of a file (SNIFF_BYTES), for its type when its name does not tell. */
   headOf(entry: Entry): Promise<Buffer>;
+  /** The live-reload script tag injected into HTML under --watch (its src is under the base); empty without. */
+  liveTag: Buffer;
 }
 
 /** The Content-Type of a file: from its name, or (an unknown extension, `.ts`) from its first bytes. */
@@ -62,9 +63,10 @@ export async function selectRepresentation(
  * ETag (`…-live`, per coding); always revalidated; no ranges, since its bytes are not the file's.
  */
 export function selectLiveRepresentation(req: IncomingMessage, entry: Entry, contentType: string, policy: SelectionPolicy, vary?: string): Representation {
-  const big = entry.stats.size + LIVE_SCRIPT_LENGTH >= MIN_COMPRESS_SIZE;
+  const injected = policy.liveTag.length;
+  const big = entry.stats.size + injected >= MIN_COMPRESS_SIZE;
   const coding = policy.compress && big ? preferredCodings(req.headers['accept-encoding'])[0] : undefined;
-  const choice = { original: entry, contentType, negotiable: true, vary, coding, compressOnTheFly: coding !== undefined, injected: LIVE_SCRIPT_LENGTH };
+  const choice = { original: entry, contentType, negotiable: true, vary, coding, compressOnTheFly: coding !== undefined, injected };
   return describe(choice, entry, policy);
 }
 

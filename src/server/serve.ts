@@ -8,6 +8,7 @@ import { CLOSE_GRACE_MS, closeGracefully, createServer, type AnyServer, type Ser
 import { ListenError, listenAll, type Bound } from './listen.js';
 import { loadTls, tlsFiles } from './tls.js';
 import type { HandlerOptions } from '../types.js';
+import { baseUrl, parseBase } from '../handler/base-path.js';
 import { UserError } from '../errors.js';
 
 /** Options of `serve`: where and how to listen, and every option of `createHandler`. */
@@ -55,7 +56,7 @@ export interface ServeOptions extends HandlerOptions {
 export interface ServeHandle {
   /**
    * Base URL of the first endpoint, ending in `/`: `http://localhost:54321/`, `https://…` with TLS,
-   * or `unix:/path/to.sock` for a socket.
+   * `http://localhost:54321/repo/` with `base: '/repo/'`, or `unix:/path/to.sock` for a socket.
    */
   url: string;
   /** Base URLs of every endpoint, in the order given. */
@@ -137,7 +138,9 @@ export async function servePlan({ handlerOptions, endpoints, tls, strictPort, on
     handler.close();
     throw error;
   }
-  const urls = bound.map((one) => reachableUrl(one, tls ? 'https' : 'http'));
+  // A TCP endpoint's URL is the site's: under the base (a socket's names the socket alone).
+  const site = baseUrl(parseBase(handlerOptions.base ?? '/')).slice(1);
+  const urls = bound.map((one) => reachableUrl(one, tls ? 'https' : 'http') + (one.endpoint.kind === 'tcp' ? site : ''));
   let closing: Promise<void> | undefined;
   return {
     url: urls[0]!,
