@@ -333,7 +333,7 @@ describe('--single under a base', () => {
   });
 
   it('a missing asset under the base is still a 404', async () => {
-    expect((await rawRequest(site().port, '/repo/missing/app.js', { headers: { Accept: 'text/html' } })).status).toBe(404);
+    expect((await rawRequest(site().port, '/repo/missing/app.js', { headers: { Accept: '*/*' } })).status).toBe(404);
   });
 });
 
