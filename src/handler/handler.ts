@@ -207,7 +207,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const key = `${directory.realPath}\0${urlPath}\0${json}\0${order.sort}\0${order.order}`;
     return answers.listing(key, stamp, async () => {
       const watched = cache?.watchDirectory(directory.realPath) ?? false;
-      const isListed = (name: string): boolean => locator.isListed(directory.realPath, name);
+      const isListed = (name: string): boolean => locator.isListed(directory.realPath, name, urlPath);
       const entries = await readListing(directory.realPath, urlPath, isListed, locator.lookupInside);
       return { answer: listingAnswer(urlPath, entries, json, order), watched };
     });
