@@ -24,7 +24,10 @@ const MISSING: Located = { kind: 'missing' };
 export const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
 
 export interface Locator {
-  /** Looks a path up; only entries whose real path is inside the root and not private. */
+  /**
+   * Looks a path up; only entries whose real path is inside the root and not private (or, with
+   * `symlinks`, reached through a link out of it, and not a dotfile).
+   */
   lookupInside(path: string): Promise<Entry | undefined>;
   locate(req: IncomingMessage, target: PathTarget): Promise<Located>;
   /** Whether a name in a directory (given by real path, listed at `urlPath`) may appear in a listing. */
@@ -192,8 +195,9 @@ export function createLocator(root: Root, options: HandlerOptions, lookup: (path
       return found.kind === 'missing' ? fallback(req, target) : found;
     },
     isListed(directory, name, urlPath) {
-      if (name.startsWith('.') || (directory === root.path && CONFIG_FILE_NAMES.includes(name)) || `${directory}${sep}${name}` === configFile) return false;
-      // serve matches `unlisted` against the name alone; the whole path may name one entry.
+      const isConfig = (directory === root.path && CONFIG_FILE_NAMES.includes(name)) || `${directory}${sep}${name}` === configFile;
+      if (name.startsWith('.') || isConfig) return false;
+      // serve matches `unlisted` against the name alone; the whole path may name one entry too.
       return !isUnlisted(`/${name}`) && !isUnlisted(`${urlPath}${name}`);
     },
   };
