@@ -387,6 +387,25 @@ const GROUPS: Group[] = [
       { path: '/about.html', same: ok('about\n') },
     ],
   },
+  {
+    name: 'headers and redirects: where :params and * part ways',
+    config: {
+      cleanUrls: false,
+      headers: [{ source: '/docs/:name', headers: [{ key: 'X-Test', value: 'param' }] }],
+      redirects: [{ source: '/r/*', destination: '/docs/' }],
+    },
+    header: 'x-test',
+    rows: [
+      { path: '/r/a', same: moved('/docs/') },
+      { path: '/r/a/b', serve: moved('/docs/'), ours: missing, why: 'a * stays within one segment (serve turns a redirect\'s first * into .*)' },
+      {
+        path: '/docs/readme.txt',
+        serve: ok('readme\n'),
+        ours: { ...ok('readme\n'), header: 'param' },
+        why: 'a :param matches one segment in every rule (serve reads it literally in headers)',
+      },
+    ],
+  },
 ];
 
 describe.each(GROUPS)('serve.json $name: serve 14 and tiny-serve side by side', ({ config, header, rows }) => {
