@@ -522,6 +522,15 @@ describe('the handler options behind the keys', () => {
   ])('a bad %s pattern is refused when the handler is created', (_key, options) => {
     expect(() => createHandler({ root: SITE, ...options })).toThrow(UserError);
   });
+
+  it.each([
+    ['cleanUrls', { cleanUrls: 'yes' }, 'true, false or a list of patterns'],
+    ['listing', { listing: '/docs/**' }, 'true, false or a list of patterns'],
+    ['unlisted', { unlisted: true }, 'a list of patterns'],
+  ])('%s of a wrong type is a TypeError naming it', (key, options, expected) => {
+    const create = (): unknown => createHandler({ root: SITE, ...(options as unknown as Partial<HandlerOptions>) });
+    expect(create).toThrow(new TypeError(`createHandler: \`${key}\` must be ${expected}`));
+  });
 });
 
 describe('serve.json through the CLI: what starts, and one-line errors', () => {

@@ -57,8 +57,15 @@ function redirectLocation(destination: string, query: string): string {
 }
 
 /** An option that is on, off, or on for the paths matching a list of patterns (compiled here, once). */
-function pathRule(value: boolean | readonly string[]): (path: string) => boolean {
+function pathRule(name: string, value: boolean | readonly string[]): (path: string) => boolean {
   if (typeof value === 'boolean') return () => value;
+  if (!Array.isArray(value)) throw new TypeError(`createHandler: \`${name}\` must be true, false or a list of patterns`);
+  return compilePatternList(value);
+}
+
+/** A list of patterns as one test on a path: any matches. */
+function patternList(name: string, value: readonly string[]): (path: string) => boolean {
+  if (!Array.isArray(value)) throw new TypeError(`createHandler: \`${name}\` must be a list of patterns`);
   return compilePatternList(value);
 }
 
@@ -72,9 +79,9 @@ function realPathOrSelf(path: string): string {
 
 export function createLocator(root: Root, options: HandlerOptions, lookup: (path: string) => Promise<Entry>): Locator {
   const trailingSlash = options.trailingSlash ?? true;
-  const cleanUrlsAt = pathRule(options.cleanUrls ?? false);
-  const listingAt = pathRule(options.listing ?? true);
-  const isUnlisted = pathRule(options.unlisted ?? []);
+  const cleanUrlsAt = pathRule('cleanUrls', options.cleanUrls ?? false);
+  const listingAt = pathRule('listing', options.listing ?? true);
+  const isUnlisted = patternList('unlisted', options.unlisted ?? []);
   const renderSingle = options.renderSingle ?? false;
   const symlinks = options.symlinks ?? false;
   const single = options.single === true ? 'index.html' : options.single || undefined;
