@@ -34,9 +34,31 @@ export interface HandlerOptions {
   cacheHashed?: boolean;
   /**
    * A directory without `index.html` shows a listing (HTML, or JSON when asked for); `false` → 404.
+   * A list of patterns (serve.json's `directoryListing: ["/assets/**"]`) lists only the directories
+   * whose path (`/assets/img/`, with or without its slash) matches one of them.
    * @default true
    */
-  listing?: boolean;
+  listing?: boolean | string[];
+  /**
+   * Patterns for entries left out of listings (HTML and JSON), matched against `/<name>` (so
+   * `"*.map"` hides every source map) and against the entry's whole path (`/docs/drafts`). They are
+   * still served when asked for by name.
+   * @default []
+   */
+  unlisted?: string[];
+  /**
+   * A directory without `index.html` whose only entry is a file serves that file (an image, a PDF)
+   * instead of a listing; works whether listings are on or off.
+   * @default false
+   */
+  renderSingle?: boolean;
+  /**
+   * Follow symlinks that lead out of the root too (the link itself must be inside it, and neither the
+   * link's path nor its target's name may be hidden). Links within the root are always followed; without
+   * this, one leaving the root answers 404. An explicit opt-in: it serves whatever the links reach.
+   * @default false
+   */
+  symlinks?: boolean;
   /**
    * Single-page-app fallback: a navigation (a GET/HEAD whose Accept lists `text/html`) to a missing
    * path gets this file (relative to the root) with 200; other requests get the 404. `true` means `index.html`.
@@ -44,8 +66,12 @@ export interface HandlerOptions {
    * @default false
    */
   single?: boolean | string;
-  /** `/about` serves `about.html`, and `/about.html` redirects (301) to `/about`. @default false */
-  cleanUrls?: boolean;
+  /**
+   * `/about` serves `about.html`, and `/about.html` redirects (301) to `/about`. A list of patterns
+   * (`["/app/**"]`) turns clean URLs on only for request paths matching one of them.
+   * @default false
+   */
+  cleanUrls?: boolean | string[];
   /**
    * `true`: directories are addressed with a trailing slash (`/docs` → 301 `/docs/`). `false`: the
    * opposite (`/docs/` → 301 `/docs`, which serves the directory).

@@ -63,6 +63,14 @@ describe('validateConfig: accepted keys', () => {
     ['single', true],
     ['single', 'app.html'],
     ['cleanUrls', true],
+    ['cleanUrls', ['/app/**', '!/app/raw/**']],
+    ['cleanUrls', []],
+    ['listing', ['/assets/**']],
+    ['unlisted', ['.DS_Store', '*.map', '/docs/drafts']],
+    ['renderSingle', true],
+    ['symlinks', false],
+    ['public', 'dist'],
+    ['public', '/srv/site/_site'],
     ['trailingSlash', false],
     ['cors', true],
     ['header', ['X-Frame-Options: DENY', 'X-Empty:']],
@@ -76,7 +84,7 @@ describe('validateConfig: accepted keys', () => {
     expect(validateConfig({ [key]: value })).toEqual({ [key]: value });
   });
 
-  it.each([true, false])('directoryListing: %s becomes listing', (value) => {
+  it.each([true, false, ['/assets/**']])('directoryListing: %j becomes listing', (value) => {
     expect(validateConfig({ directoryListing: value })).toEqual({ listing: value });
   });
 
@@ -113,6 +121,24 @@ describe('validateConfig: accepted keys', () => {
     } satisfies FileConfig;
     expect(validateConfig(all)).toEqual(all);
   });
+
+  // Every key serve 14's schema allows (@zeit/schemas config-static), in one file.
+  it('a serve.json with every key serve 14 accepts', () => {
+    const serveJson = {
+      public: 'dist',
+      cleanUrls: ['/app/**'],
+      rewrites,
+      redirects,
+      headers,
+      directoryListing: ['/assets/**', '!/assets/private'],
+      unlisted: ['.DS_Store', '.git'],
+      trailingSlash: true,
+      renderSingle: true,
+      symlinks: true,
+    };
+    const { directoryListing, ...rest } = serveJson;
+    expect(validateConfig(serveJson)).toEqual({ ...rest, listing: directoryListing });
+  });
 });
 
 describe('validateConfig: rejected configs name the key', () => {
@@ -144,6 +170,17 @@ describe('validateConfig: rejected configs name the key', () => {
     ['single as a number', { single: 1 }, 'single'],
     ['single null', { single: null }, 'single'],
     ['cleanUrls as a string', { cleanUrls: 'true' }, 'cleanUrls'],
+    ['cleanUrls with a number', { cleanUrls: ['/a/**', 1] }, 'cleanUrls[1]'],
+    ['cleanUrls with a bad pattern', { cleanUrls: ['/a**'] }, 'cleanUrls[0]'],
+    ['directoryListing with a bad pattern', { directoryListing: ['/[abc'] }, 'directoryListing[0]'],
+    ['listing as an object', { listing: { '/a': true } }, 'listing'],
+    ['unlisted as a string', { unlisted: '*.map' }, 'unlisted'],
+    ['unlisted with a bad pattern', { unlisted: ['/@(x)'] }, 'unlisted[0]'],
+    ['renderSingle as a string', { renderSingle: 'yes' }, 'renderSingle'],
+    ['symlinks null', { symlinks: null }, 'symlinks'],
+    ['public as a number', { public: 1 }, 'public'],
+    ['public empty', { public: '' }, 'public'],
+    ['public as a list', { public: ['dist'] }, 'public'],
     ['trailingSlash as a number', { trailingSlash: 1 }, 'trailingSlash'],
     ['cors as a string', { cors: 'yes' }, 'cors'],
     ['header as a string', { header: 'X-A: 1' }, 'header'],
@@ -453,7 +490,7 @@ describe('the CLI with a config file', () => {
       ['a wrong nested type', 'tiny-serve.json', '{ "rewrites": [{ "source": "/a", "destination": 5 }] }', 'rewrites[0].destination'],
       ['a bad pattern', 'tiny-serve.json', '{ "redirects": [{ "source": "/@(a)", "destination": "/b" }] }', 'redirects[0].source'],
       ['a bad redirect type', 'tiny-serve.json', '{ "redirects": [{ "source": "/a", "destination": "/b", "type": 303 }] }', 'redirects[0].type'],
-      ['an unknown key in serve.json', 'serve.json', '{ "public": "dist" }', 'public'],
+      ['an unknown key in serve.json', 'serve.json', '{ "publik": "dist" }', 'publik'],
       ['invalid JSON', 'tiny-serve.json', '{ "listing": false, }', 'invalid JSON'],
       ['an unknown key "__proto__"', 'tiny-serve.json', '{ "__proto__": { "listing": false } }', '__proto__'],
       ['a malformed auth value', 'tiny-serve.json', '{ "auth": "no-colon" }', 'auth'],

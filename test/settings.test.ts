@@ -161,3 +161,39 @@ describe('bad values: one line each', () => {
     expect(userError(flags, env)).toBe(message);
   });
 });
+
+describe('public (serve\'s key): the root, relative to the served directory', () => {
+  // Real directories: the root must exist. The fixture site has `nested/`.
+  const site = resolve(import.meta.dirname, '../fixtures/site');
+
+  it.each([
+    ['a relative path', 'nested', resolve(site, 'nested')],
+    ['a relative path with a trailing slash', './nested/', resolve(site, 'nested')],
+    ['an absolute path', resolve(site, 'nested'), resolve(site, 'nested')],
+    ['the directory itself', '.', site],
+  ])('%s', (_name, publicDir, root) => {
+    const result = settingsFrom({ dir: site }, {}, fromFile({ public: publicDir }));
+    expect(result.handlerOptions.root).toBe(root);
+    expect(result.handlerOptions).not.toHaveProperty('public');
+  });
+
+  it('relative to the served directory, not to the config file given by --config', () => {
+    const loaded: LoadedConfig = { path: '/elsewhere/serve.json', config: { public: 'nested' } };
+    expect(settingsFrom({ dir: site }, {}, loaded).handlerOptions.root).toBe(resolve(site, 'nested'));
+  });
+
+  it.each([
+    ['missing', 'no-such-dir', 'directory not found'],
+    ['a file', 'hello.txt', 'not a directory'],
+  ])('a public directory that is %s: one error naming the file and the key', (_name, publicDir, problem) => {
+    let thrown: unknown;
+    try {
+      settingsFrom({ dir: site }, {}, fromFile({ public: publicDir }));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UserError);
+    expect((thrown as Error).message).toBe(`${CONFIG_DIR}/tiny-serve.json: "public": ${problem}: ${resolve(site, publicDir)}`);
+  });
+});
+

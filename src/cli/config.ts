@@ -27,6 +27,8 @@ export interface FileConfig extends Omit<HandlerOptions, 'root' | 'onError' | 'c
   sslKey?: string;
   sslPass?: string;
   http2?: boolean;
+  /** serve's `public`: the directory to serve, relative to the served directory (or absolute). */
+  public?: string;
 }
 
 /** A loaded config: the file read (undefined when there is none) and what it sets. */
@@ -63,6 +65,15 @@ function isPattern(value: unknown, key: string): string {
   within(`"${key}"`, () => compilePattern(source));
   return source;
 }
+
+/** serve's `cleanUrls` and `directoryListing`: on, off, or on for the paths matching a list of patterns. */
+function isBooleanOrPatterns(value: unknown, key: string): boolean | string[] {
+  if (typeof value === 'boolean') return value;
+  if (!Array.isArray(value)) fail(key, 'true, false or a list of patterns');
+  return isArrayOf(isPattern)(value, key);
+}
+
+const isDirectoryName: Check = (value, key) => (typeof value === 'string' && value !== '' ? value : fail(key, 'a directory path'));
 
 function isArrayOf<T>(check: (item: unknown, key: string) => T): (value: unknown, key: string) => T[] {
   return (value, key) => (Array.isArray(value) ? value.map((item, index) => check(item, `${key}[${index}]`)) : fail(key, 'a list'));
@@ -150,12 +161,16 @@ const SCHEMA: Record<string, Check> = {
   cacheHashed: isBoolean,
   etag: isBoolean,
   fileCache: isBoolean,
-  listing: isBoolean,
-  directoryListing: isBoolean,
+  listing: isBooleanOrPatterns,
+  directoryListing: isBooleanOrPatterns,
   single: isBooleanOrString,
-  cleanUrls: isBoolean,
+  cleanUrls: isBooleanOrPatterns,
   base: isBase,
   trailingSlash: isBoolean,
+  public: isDirectoryName,
+  unlisted: isArrayOf(isPattern),
+  renderSingle: isBoolean,
+  symlinks: isBoolean,
   cors: isBoolean,
   watch: isBoolean,
   watchIgnore: isArrayOf(isPattern),

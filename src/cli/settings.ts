@@ -1,6 +1,7 @@
 // Flags, environment and config file → the settings the CLI runs with, by one precedence:
 // defaults < config file < environment (PORT, TINY_SERVE_AUTH) < flags. Pure functions that throw a
 // UserError, so the precedence is tested without starting the CLI.
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
@@ -90,16 +91,33 @@ function handlerOptionsFrom(args: CliArgs, env: Environment, fileOptions: Omit<H
   };
 }
 
+/**
+ * The directory to serve: the config's `public` (serve's key), relative to the served directory as
+ * serve reads it, else the served directory. A `public` that is no directory is the file's error.
+ */
+function rootFrom(dir: string, publicDir: string | undefined, configPath: string | undefined): string {
+  if (publicDir === undefined) return resolve(dir);
+  const root = resolve(dir, publicDir);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(root).isDirectory();
+  } catch {
+    throw new UserError(`${configPath}: "public": directory not found: ${root}`);
+  }
+  if (!isDirectory) throw new UserError(`${configPath}: "public": not a directory: ${root}`);
+  return root;
+}
+
 /** The settings from the parsed flags, the environment and the config file already read. */
 export function settingsFrom(args: CliArgs, env: Environment, loaded: LoadedConfig): Settings {
-  const { port, host, listen, strictPort, quiet, workers, sslCert, sslKey, sslPass, http2, ...fileOptions } = loaded.config;
+  const { port, host, listen, strictPort, quiet, workers, sslCert, sslKey, sslPass, http2, public: publicDir, ...fileOptions } = loaded.config;
   const configDir = loaded.path === undefined ? undefined : dirname(loaded.path);
   // Paths in the config file are relative to the file; on the command line, to the current directory.
   const fromConfig = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(configDir!, path));
   const tls = tlsFiles(args.sslCert ?? fromConfig(sslCert), args.sslKey ?? fromConfig(sslKey), args.sslPass ?? fromConfig(sslPass), (alone) =>
     new UserError(`--ssl-${alone} needs --ssl-cert`),
   );
-  const handlerOptions = { ...handlerOptionsFrom(args, env, fileOptions), root: resolve(args.dir), configFile: loaded.path };
+  const handlerOptions = { ...handlerOptionsFrom(args, env, fileOptions), root: rootFrom(args.dir, publicDir, loaded.path), configFile: loaded.path };
   return {
     endpoints: endpointsFrom(args, env, { port, host, listen }, configDir),
     strictPort: args.strictPort ?? strictPort ?? false,

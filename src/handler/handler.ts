@@ -223,8 +223,8 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const key = `${directory.realPath}\0${urlPath}\0${json}\0${order.sort}\0${order.order}`;
     return answers.listing(key, stamp, async () => {
       const watched = cache?.watchDirectory(directory.realPath) ?? false;
-      const isListed = (name: string): boolean => locator.isListed(directory.realPath, name);
-      // Its links are the client's URLs: under the base.
+      // `unlisted` patterns are root-relative, as every rule is; the links are the client's URLs: under the base.
+      const isListed = (name: string): boolean => locator.isListed(directory.realPath, name, urlPath);
       const shown = base ? base.path + urlPath.slice(1) : urlPath;
       const entries = await readListing(directory.realPath, shown, isListed, locator.lookupInside);
       return { answer: listingAnswer(shown, entries, json, order, base?.path), watched };

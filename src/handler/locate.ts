@@ -1,9 +1,11 @@
 // URL path → what to serve: a file, a directory listing, a redirect, or nothing. Owns the rules that
-// change the mapping: config redirects, trailing slashes, clean URLs, rewrites, the SPA fallback.
+// change the mapping: config redirects, trailing slashes, clean URLs, rewrites, the SPA fallback,
+// serve.json's renderSingle, unlisted and symlinks.
 import { realpathSync } from 'node:fs';
-import { sep } from 'node:path';
+import { basename, sep } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { compilePattern, substitute } from '../http/patterns.js';
+import { readDirectory } from '../files/fs-access.js';
+import { compilePattern, compilePatternList, substitute } from '../http/patterns.js';
 import { encodeQuery, isHidden, locationFor, parseTarget, relativeInside, toFsPath, type Root } from '../http/target.js';
 import type { Entry, HandlerOptions } from '../types.js';
 import { CONFIG_FILE_NAMES } from './config-names.js';
@@ -22,11 +24,14 @@ const MISSING: Located = { kind: 'missing' };
 export const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
 
 export interface Locator {
-  /** Looks a path up; only entries whose real path is inside the root and not private. */
+  /**
+   * Looks a path up; only entries whose real path is inside the root and not private (or, with
+   * `symlinks`, reached through a link out of it, and not a dotfile).
+   */
   lookupInside(path: string): Promise<Entry | undefined>;
   locate(req: IncomingMessage, target: PathTarget): Promise<Located>;
-  /** Whether a name in a directory (given by real path) may appear in a listing. */
-  isListed(directory: string, name: string): boolean;
+  /** Whether a name in a directory (given by real path, listed at `urlPath`) may appear in a listing. */
+  isListed(directory: string, name: string, urlPath: string): boolean;
 }
 
 /**
@@ -50,6 +55,19 @@ function redirectLocation(destination: string, query: string): string {
   return location.includes('?') || query === '' ? location : location + encodeQuery(query);
 }
 
+/** An option that is on, off, or on for the paths matching a list of patterns (compiled here, once). */
+function pathRule(name: string, value: boolean | readonly string[]): (path: string) => boolean {
+  if (typeof value === 'boolean') return () => value;
+  if (!Array.isArray(value)) throw new TypeError(`createHandler: \`${name}\` must be true, false or a list of patterns`);
+  return compilePatternList(value);
+}
+
+/** A list of patterns as one test on a path: any matches. */
+function patternList(name: string, value: readonly string[]): (path: string) => boolean {
+  if (!Array.isArray(value)) throw new TypeError(`createHandler: \`${name}\` must be a list of patterns`);
+  return compilePatternList(value);
+}
+
 function realPathOrSelf(path: string): string {
   try {
     return realpathSync(path);
@@ -60,8 +78,11 @@ function realPathOrSelf(path: string): string {
 
 export function createLocator(root: Root, options: HandlerOptions, lookup: (path: string) => Promise<Entry>): Locator {
   const trailingSlash = options.trailingSlash ?? true;
-  const cleanUrls = options.cleanUrls ?? false;
-  const listing = options.listing ?? true;
+  const cleanUrlsAt = pathRule('cleanUrls', options.cleanUrls ?? false);
+  const listingAt = pathRule('listing', options.listing ?? true);
+  const isUnlisted = patternList('unlisted', options.unlisted ?? []);
+  const renderSingle = options.renderSingle ?? false;
+  const symlinks = options.symlinks ?? false;
   const single = options.single === true ? 'index.html' : options.single || undefined;
   const redirects = (options.redirects ?? []).map((rule) => ({ ...rule, pattern: compilePattern(rule.source) }));
   const rewrites = (options.rewrites ?? []).map((rule) => ({ ...rule, pattern: compilePattern(rule.source) }));
@@ -82,7 +103,32 @@ export function createLocator(root: Root, options: HandlerOptions, lookup: (path
       throw error;
     }
     const relative = relativeInside(root, entry.realPath);
-    return relative === undefined || isPrivate(relative, entry.realPath) ? undefined : entry;
+    if (relative === undefined) return symlinks && isPublicOutside(entry.realPath) ? entry : undefined;
+    return isPrivate(relative, entry.realPath) ? undefined : entry;
+  }
+
+  /**
+   * A link's target outside the root (with `symlinks`): the request path was checked already, so
+   * what is left is the target's own name; a dotfile stays private wherever a link points.
+   */
+  function isPublicOutside(realPath: string): boolean {
+    return !basename(realPath).startsWith('.') && realPath !== configFile;
+  }
+
+  /** A directory listed at `urlPath` (`/docs/`): the pattern may name it with or without its slash. */
+  function listable(urlPath: string): boolean {
+    return listingAt(urlPath) || (urlPath !== '/' && listingAt(urlPath.slice(0, -1)));
+  }
+
+  /**
+   * renderSingle: the file that is a directory's only entry. Its lookup goes through lookupInside, so a
+   * lone dotfile or a link out of the root is no more served this way than by name.
+   */
+  async function onlyFile(directory: string): Promise<Entry | undefined> {
+    const entries = await readDirectory(directory);
+    if (entries.length !== 1) return undefined;
+    const only = await lookupInside(`${directory}${sep}${entries[0]!.name}`);
+    return only?.stats.isFile() ? only : undefined;
   }
 
   function redirectTo(path: string, query: string): Located {
@@ -102,18 +148,21 @@ export function createLocator(root: Root, options: HandlerOptions, lookup: (path
       if (!internal && !trailingSlash && directoryForm && path !== '/') return redirectTo(path.slice(0, -1), query);
       const index = await lookupInside(`${entry.realPath}${sep}index.html`);
       if (index?.stats.isFile()) return { kind: 'file', entry: index };
-      return listing ? { kind: 'listing', directory: entry, urlPath: directoryForm ? path : `${path}/`, query } : MISSING;
+      const lone = renderSingle ? await onlyFile(entry.realPath) : undefined;
+      if (lone) return { kind: 'file', entry: lone };
+      const urlPath = directoryForm ? path : `${path}/`;
+      return listable(urlPath) ? { kind: 'listing', directory: entry, urlPath, query } : MISSING;
     }
     // Only regular files: FIFOs, sockets and devices are refused from stat, never opened.
     if (entry?.stats.isFile()) {
       if (directoryForm) return MISSING; // `/file.txt/` names no file
-      if (!internal && cleanUrls && path.endsWith('.html')) {
+      if (!internal && path.endsWith('.html') && cleanUrlsAt(path)) {
         const stripped = path.endsWith('/index.html') ? path.slice(0, -'index.html'.length) : path.slice(0, -'.html'.length);
         return redirectTo(stripped === '/' || trailingSlash || !stripped.endsWith('/') ? stripped : stripped.slice(0, -1), query);
       }
       return { kind: 'file', entry };
     }
-    if (!entry && cleanUrls && !directoryForm && path !== '/') {
+    if (!entry && !directoryForm && path !== '/' && cleanUrlsAt(path)) {
       const page = await lookupInside(toFsPath(root, `${path}.html`));
       if (page?.stats.isFile()) return { kind: 'file', entry: page };
     }
@@ -151,8 +200,11 @@ export function createLocator(root: Root, options: HandlerOptions, lookup: (path
       const found = await mapPath(target);
       return found.kind === 'missing' ? fallback(req, target) : found;
     },
-    isListed(directory, name) {
-      return !name.startsWith('.') && !(directory === root.path && CONFIG_FILE_NAMES.includes(name)) && `${directory}${sep}${name}` !== configFile;
+    isListed(directory, name, urlPath) {
+      const isConfig = (directory === root.path && CONFIG_FILE_NAMES.includes(name)) || `${directory}${sep}${name}` === configFile;
+      if (name.startsWith('.') || isConfig) return false;
+      // serve matches `unlisted` against the name alone; the whole path may name one entry too.
+      return !isUnlisted(`/${name}`) && !isUnlisted(`${urlPath}${name}`);
     },
   };
 }
