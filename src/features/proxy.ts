@@ -82,6 +82,7 @@ export function compileProxyRules(rules: ProxyRule[]): CompiledRule[] {
 
 /** `--proxy /api=http://host:port`, or `--proxy http://host:port` for the fallback. */
 export function parseProxyFlag(text: string): ProxyRule {
+  if (/^[^:/]*=/.test(text)) throw new UserError(`proxy prefix ${JSON.stringify(text.slice(0, text.indexOf('=')))} must start with /`);
   if (!text.startsWith('/')) {
     compileProxyRule({ target: text });
     return { target: text };
