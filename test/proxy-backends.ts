@@ -114,11 +114,8 @@ export async function startWebSocketBackend(): Promise<Backend & { readonly tunn
       socket.pipe(socket);
     },
   );
-  return Object.assign(backend, {
-    get tunnels() {
-      return open.size;
-    },
-  });
+  // A getter of its own: Object.assign would copy today's count, not the getter.
+  return Object.defineProperty(backend, 'tunnels', { get: () => open.size }) as Backend & { readonly tunnels: number };
 }
 
 /** An unmasked text frame (server to client) with a short payload. */

@@ -457,8 +457,20 @@ describe('WebSocket', () => {
     expect(await waitFor(() => client.rest().equals(textFrame('hello')), 2_000)).toBe(true);
     client.socket.write('ping bytes');
     expect(await waitFor(() => client.rest().toString().endsWith('ping bytes'), 2_000)).toBe(true);
+    expect(ws.tunnels).toBe(1);
     client.socket.destroy();
     expect(await waitFor(() => ws.tunnels === 0, 2_000)).toBe(true);
+  });
+
+  it('a backend closing its end of the tunnel closes the client’s', async () => {
+    const ws = await backend(startWebSocketBackend());
+    const site = await serveProxy({ proxy: [{ prefix: '/hmr', target: ws.url }] });
+    const client = await openWebSocket(site.port, '/hmr');
+    expect(client.head).toMatch(/^HTTP\/1\.1 101/);
+    expect(await waitFor(() => ws.tunnels === 1, 2_000)).toBe(true);
+    await ws.close();
+    await client.closed;
+    expect(client.socket.destroyed).toBe(true);
   });
 
   it('an upgrade for a path that is not proxied gets its usual answer, then the connection closes', async () => {
@@ -496,6 +508,7 @@ describe('WebSocket', () => {
     const site = await serve({ root: SITE, host: HOST, port: 0, proxy: [{ prefix: '/hmr', target: ws.url }, { prefix: '/api', target: echo.url }] });
     const client = await openWebSocket(site.port, '/hmr');
     expect(client.head).toMatch(/^HTTP\/1\.1 101/);
+    expect(await waitFor(() => ws.tunnels === 1, 2_000)).toBe(true);
     expect((await rawRequest(site.port, '/api/x')).status).toBe(200);
     expect(echo.connections).toBe(1); // the proxy's keep-alive connection, idle
     await site.close();

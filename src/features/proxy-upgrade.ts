@@ -14,8 +14,8 @@ export function isUpgrade(req: IncomingMessage): boolean {
   return (req as { upgrade?: boolean }).upgrade === true && req.headers.upgrade !== undefined && req.httpVersionMajor === 1;
 }
 
-/** Joins two sockets until either closes; both go as soon as one does. */
-function join(client: Duplex, backend: Duplex, tunnels: Set<Duplex>): void {
+/** Ties two sockets together: both go as soon as either closes or fails; `tunnels` holds them meanwhile. */
+function tie(client: Duplex, backend: Duplex, tunnels: Set<Duplex>): void {
   tunnels.add(client);
   const end = (): void => {
     tunnels.delete(client);
@@ -26,8 +26,6 @@ function join(client: Duplex, backend: Duplex, tunnels: Set<Duplex>): void {
     socket.once('error', end);
     socket.once('close', end);
   }
-  client.pipe(backend);
-  backend.pipe(client);
 }
 
 /**
@@ -52,11 +50,14 @@ export function forwardUpgrade(
   proxyReq.on('upgrade', (proxyRes, backend, backendHead) => {
     backend.setTimeout(0); // the rule's timeout is for the answer; a quiet tunnel stays open
     if (client.destroyed) return void backend.destroy();
+    tie(client, backend, tunnels);
     const switching = { ...endToEnd(proxyRes.headers), connection: 'Upgrade', upgrade: proxyRes.headers.upgrade ?? req.headers.upgrade };
     res.writeHead(101, switching);
+    // Once the 101 is on the wire, the connection carries the backend's bytes and the client's.
     res.end(() => {
       if (backendHead.length > 0) client.write(backendHead);
-      join(client, backend, tunnels);
+      client.pipe(backend);
+      backend.pipe(client);
     });
   });
   proxyReq.end();
