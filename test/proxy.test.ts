@@ -103,6 +103,21 @@ describe('which requests go to the backend', () => {
   });
 });
 
+describe('beside live reload', () => {
+  it('live reload’s paths stay its own with a fallback target, and its event stream still flows', async () => {
+    const echo = await backend(startEcho());
+    const site = await serveProxy({ proxy: [{ target: echo.url }], watch: true });
+    const client = await rawRequest(site.port, '/__tiny-serve/client.js');
+    expect(client.status).toBe(200);
+    expect(client.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    const events = await open(site.port, '/__tiny-serve/events');
+    expect(events.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(await nextChunk(events)).toBe('retry: 1000\n\n');
+    events.destroy();
+    expect(echo.seen).toEqual([]);
+  });
+});
+
 describe('never an open proxy', () => {
   it('an absolute-form request target reaches the configured backend only, with its path', async () => {
     const [echo, other] = [await backend(startEcho()), await backend(startEcho())];
