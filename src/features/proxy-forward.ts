@@ -180,7 +180,11 @@ export function answerFailure(req: IncomingMessage, res: ServerResponse, rule: C
   notes.set(res, { target: rule.label, problem });
   if (clientGone(res)) return;
   if (res.headersSent) return void res.destroy();
-  sendAnswer(req, res, pageWithNote(status, note));
+  try {
+    sendAnswer(req, res, pageWithNote(status, note));
+  } catch {
+    res.destroy(); // nothing may throw out of an event listener: the connection goes instead
+  }
 }
 
 /** Opens the backend request for `req`, with the rule's timeout before the answer begins; undefined after a failure answered. */
