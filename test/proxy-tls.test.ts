@@ -8,7 +8,9 @@ import { connect as h2Connect, type ClientHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.js';
+import { SERVER_LIMITS } from '../src/server/server.js';
 import { SITE, makeCertificates, rawRequest, waitFor, type Certificates, type RawResponse } from './helpers.js';
+import { delay } from './cli-helpers.js';
 import { startBackend, startEcho, startWebSocketBackend, textFrame, type Backend } from './proxy-backends.js';
 
 const HOST = '127.0.0.1';
@@ -126,6 +128,18 @@ describe('WebSocket on an HTTPS port', () => {
     client.write('echo me');
     expect(await waitFor(() => client.rest().toString().endsWith('echo me'), 2_000)).toBe(true);
   });
+});
+
+describe('a tunnel on the HTTP/1.1 side of an HTTP/2 port', () => {
+  it('outlives the timer that closes connections without a request head', async () => {
+    const ws = await backend(startWebSocketBackend());
+    const site = await serveTls({ http2: true, proxy: [{ prefix: '/hmr', target: ws.url }] });
+    const client = await openTlsWebSocket(site.port, '/hmr');
+    expect(client.head).toMatch(/^HTTP\/1\.1 101/);
+    await delay(SERVER_LIMITS.headersTimeout + 1_000);
+    client.write('still here');
+    expect(await waitFor(() => client.rest().toString().endsWith('still here'), 2_000)).toBe(true);
+  }, SERVER_LIMITS.headersTimeout + 10_000);
 });
 
 describe('https targets', () => {

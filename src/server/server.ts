@@ -1,5 +1,6 @@
-// The servers: node:http, node:https or node:http2 with deliberate limits, CONNECT refused, plain
-// HTTP on an HTTPS port answered, and a graceful close for each kind (binding them is listen.ts).
+// The servers: node:http, node:https or node:http2 with deliberate limits, CONNECT refused, upgrade
+// requests handed to a proxying handler, plain HTTP on an HTTPS port answered, and a graceful close for
+// each kind (binding them is listen.ts).
 import { ServerResponse, createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Http2SecureServer, Http2Session } from 'node:http2';
@@ -116,9 +117,10 @@ const upgradedSockets = new WeakMap<NetServer, Set<Duplex>>();
 /**
  * Upgrade requests (WebSocket), for a handler that proxies: node hands them to an 'upgrade' event
  * with the bare connection once anyone listens for it. Each goes through the handler like any other
- * request, with a response of its own on that connection, which closes after it (node answers an
- * upgrade request as a plain one, then closes, when nobody listens). A proxied path may answer 101
- * and keep the connection as a tunnel; every other path gets its usual answer.
+ * request, with a response of its own on that connection, which closes after it (with nobody
+ * listening, node answers an upgrade request as a plain one and reads nothing more from that
+ * connection). A proxied path may answer 101 and keep the connection as a tunnel; every other path
+ * gets its usual answer.
  */
 function answerUpgrades(server: AnyServer, handler: Handler): void {
   const upgraded = new Set<Duplex>();
