@@ -115,6 +115,14 @@ export interface HandlerOptions {
   watch?: boolean;
   /** Glob patterns (matched against `/relative/path`) whose changes never reload. `node_modules`, `.git` and dotfiles are always ignored. @default [] */
   watchIgnore?: string[];
+  /**
+   * Forward requests to backends (a dev server's API proxy): each rule with a `prefix` takes the
+   * requests under it; one rule without a prefix is the fallback, for requests the site has no file
+   * for and methods other than GET and HEAD. Streamed both ways, WebSocket upgrades tunnelled (with
+   * `serve`), never cached, compressed or given ETags.
+   * @default []
+   */
+  proxy?: ProxyRule[];
   /** Absolute path of the config file in use: never served and never listed. @default undefined */
   configFile?: string;
   /**
@@ -122,6 +130,25 @@ export interface HandlerOptions {
    * @default writes one line to stderr
    */
   onError?: (error: unknown, url: string) => void;
+}
+
+/** Where a proxy rule sends requests, and how. */
+export interface ProxyRule {
+  /**
+   * Path prefix, matched on whole segments of the decoded, normalized path: `/api` takes `/api`,
+   * `/api/…` and `/api?…`, never `/apix`. Unset: the fallback, which gets the requests that would
+   * be `404` and every method other than GET and HEAD.
+   * @default undefined
+   */
+  prefix?: string;
+  /** The backend: an `http://` or `https://` URL; a path in it (`http://host/v2`) goes in front of the request's. */
+  target: string;
+  /** Send the client's `Host` header instead of the target's host. @default false */
+  keepHost?: boolean;
+  /** Seconds the backend may stay silent before it has answered (then `504`). @default 30 */
+  timeout?: number;
+  /** Verify an https target's certificate; `false` accepts a self-signed one. @default true */
+  secure?: boolean;
 }
 
 /** A file found under the root: its real (symlink-resolved) path and its metadata. */

@@ -6,7 +6,8 @@ import { parseCredentials } from '../handler/auth.js';
 import { isPort, parseEndpoint } from '../server/endpoints.js';
 import { compilePattern } from '../http/patterns.js';
 import { parseHeaderFlag, validateHeader } from '../handler/response-headers.js';
-import type { HandlerOptions, HeaderRule, Redirect, Rewrite } from '../types.js';
+import { compileProxyRule } from '../features/proxy.js';
+import type { HandlerOptions, HeaderRule, ProxyRule, Redirect, Rewrite } from '../types.js';
 import { CONFIG_FILE_NAMES } from '../handler/config-names.js';
 import { parseBase } from '../handler/base-path.js';
 import { UserError } from '../errors.js';
@@ -147,6 +148,31 @@ const isAuth: Check = (value, key) => {
   return within(`"${key}"`, () => parseCredentials(text));
 };
 
+/** One proxy rule's options: a target URL, or `{ target, keepHost?, timeout?, secure? }`. */
+function isProxyRule(prefix: string | undefined, value: unknown, key: string): ProxyRule {
+  let rule: ProxyRule;
+  if (typeof value === 'string') rule = { target: value };
+  else {
+    const options = isObject(value, key, ['target', 'keepHost', 'timeout', 'secure']);
+    rule = { target: isString(options.target, `${key}.target`) as string };
+    if (options.keepHost !== undefined) rule.keepHost = isBoolean(options.keepHost, `${key}.keepHost`) as boolean;
+    if (options.timeout !== undefined) {
+      if (typeof options.timeout !== 'number' || !(options.timeout > 0)) fail(`${key}.timeout`, 'a positive number of seconds');
+      rule.timeout = options.timeout;
+    }
+    if (options.secure !== undefined) rule.secure = isBoolean(options.secure, `${key}.secure`) as boolean;
+  }
+  if (prefix !== undefined) rule.prefix = prefix;
+  within(`"${key}"`, () => compileProxyRule(rule));
+  return rule;
+}
+
+/** `"proxy": { "/api": "http://…", "/ws": { "target": "http://…", "timeout": 5 }, "*": "http://…" }`; `*` is the fallback. */
+const isProxyTable = (value: unknown, key: string): ProxyRule[] => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(key, 'an object of path prefixes to target URLs');
+  return Object.entries(value).map(([prefix, rule]) => isProxyRule(prefix === '*' ? undefined : prefix, rule, `${key}.${prefix}`));
+};
+
 /** Every key a config file may hold, with its check. `directoryListing` is serve's name for `listing`. */
 const SCHEMA: Record<string, Check> = {
   port: (value, key) => (isPort(value) ? value : fail(key, 'a port number from 0 to 65535')),
@@ -183,6 +209,7 @@ const SCHEMA: Record<string, Check> = {
   rewrites: isArrayOf(isRewrite),
   redirects: isArrayOf(isRedirect),
   headers: isArrayOf(isHeaderRule),
+  proxy: isProxyTable,
 };
 
 /** Validates a parsed config object; throws a UserError naming the key. */

@@ -1,6 +1,7 @@
 // Terminal output: writers that never stop the server, colours (TTY only, never with NO_COLOR) and the
 // one-line-per-response request log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { proxyNote } from '../features/proxy.js';
 
 /**
  * A writer to `stream` that output trouble never stops: once a write fails (EPIPE after the reader of
@@ -84,9 +85,17 @@ function countBodyBytes(res: ServerResponse): () => number {
   return () => bytes;
 }
 
+/** ` → http://127.0.0.1:8080` for a proxied response, with what went wrong (`(ECONNREFUSED)`) if anything did. */
+function proxiedTo(res: ServerResponse, palette: Palette): string {
+  const note = proxyNote(res);
+  if (!note) return '';
+  return ` ${palette.dim(`→ ${printable(note.target)}`)}${note.problem ? ` ${palette.red(`(${note.problem})`)}` : ''}`;
+}
+
 /**
  * Returns a listener to call at the start of each request; it writes one line when the response
- * ends: time, method, path, status, body bytes, duration in ms (and "aborted" when the client left).
+ * ends: time, method, path, status, body bytes, duration in ms (and "aborted" when the client left),
+ * and the target of a proxied one. A WebSocket tunnel's line (101) comes when it closes.
  */
 export function requestLogger(write: (line: string) => void, palette: Palette) {
   return function logRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -99,7 +108,7 @@ export function requestLogger(write: (line: string) => void, palette: Palette) {
       const aborted = res.writableFinished ? '' : ` ${palette.red('aborted')}`;
       write(
         `${palette.dim(clock(new Date()))} ${req.method} ${printable(req.url ?? '')} ${colour(String(status))} ` +
-          `${req.method === 'HEAD' ? 0 : bodyBytes()} B ${ms.toFixed(1)} ms${aborted}\n`,
+          `${req.method === 'HEAD' ? 0 : bodyBytes()} B ${ms.toFixed(1)} ms${aborted}${proxiedTo(res, palette)}\n`,
       );
     });
   };

@@ -183,6 +183,21 @@ const TABLE = [
     valueHint: 'a glob',
   },
   {
+    name: 'proxy',
+    type: 'string',
+    repeatable: true,
+    group: 'Dev:',
+    describe:
+      'Forward a path prefix to a backend (repeatable): --proxy /api=http://127.0.0.1:8080. A bare URL gets every request that would be a 404, and methods other than GET/HEAD',
+    valueHint: '/prefix=http://host:port, or http://host:port',
+  },
+  {
+    name: 'proxy-insecure',
+    type: 'boolean',
+    group: 'Dev:',
+    describe: 'Accept self-signed certificates from https proxy targets',
+  },
+  {
     name: 'open',
     alias: 'o',
     type: 'string',

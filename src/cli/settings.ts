@@ -8,7 +8,8 @@ import { UserError } from '../errors.js';
 import { parseBase } from '../handler/base-path.js';
 import { PORT_RULE, parseEndpoint, portFromText, type Endpoint } from '../server/endpoints.js';
 import { tlsFiles, type TlsFiles } from '../server/tls.js';
-import type { HandlerOptions } from '../types.js';
+import { parseProxyFlag } from '../features/proxy.js';
+import type { HandlerOptions, ProxyRule } from '../types.js';
 import { loadConfig, type FileConfig, type LoadedConfig } from './config.js';
 import { DEFAULT_PORT, type CliArgs } from './options.js';
 
@@ -70,6 +71,19 @@ function endpointsFrom(args: CliArgs, env: Environment, config: FileConfig, conf
   return [...endpoints, { kind: 'tcp', host, port }];
 }
 
+/**
+ * Proxy rules: the file's, with a --proxy for the same prefix (or a second bare target) replacing
+ * the file's; --proxy-insecure turns certificate checks off for every rule.
+ */
+function proxyRulesFrom(args: CliArgs, fileRules: ProxyRule[] = []): ProxyRule[] | undefined {
+  const flagRules = (args.proxy ?? []).map(parseProxyFlag);
+  const sameAs = ({ prefix }: ProxyRule): string | undefined => (prefix === undefined ? undefined : prefix.replace(/\/+$/, '') || '/');
+  const given = new Set(flagRules.map(sameAs));
+  const rules = [...fileRules.filter((rule) => !given.has(sameAs(rule))), ...flagRules];
+  if (rules.length === 0) return undefined;
+  return args.proxyInsecure ? rules.map((rule) => ({ ...rule, secure: false })) : rules;
+}
+
 /** The handler's options: the file's, each overridden by its flag; lists (headers, ignores) add up. */
 function handlerOptionsFrom(args: CliArgs, env: Environment, fileOptions: Omit<HandlerOptions, 'root'>): Omit<HandlerOptions, 'root'> {
   return {
@@ -88,6 +102,7 @@ function handlerOptionsFrom(args: CliArgs, env: Environment, fileOptions: Omit<H
     auth: args.auth ?? (env.TINY_SERVE_AUTH || undefined) ?? fileOptions.auth,
     watch: args.watch ?? fileOptions.watch,
     watchIgnore: [...(fileOptions.watchIgnore ?? []), ...(args.watchIgnore ?? [])],
+    proxy: proxyRulesFrom(args, fileOptions.proxy),
   };
 }
 

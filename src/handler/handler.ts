@@ -8,6 +8,7 @@ import { lookup, readHead } from '../files/fs-access.js';
 import { createFileCache } from '../files/file-cache.js';
 import { createWatches } from '../files/watches.js';
 import { createLiveReload } from '../features/live-reload.js';
+import { createProxy } from '../features/proxy.js';
 import { listingAnswer, listingOrder, readListing, wantsJson } from '../features/listing.js';
 import { SNIFF_BYTES, typeFromName } from '../http/mime.js';
 import { acceptMethod, sendAnswer, sendPage, sendRedirect } from '../http/pages.js';
@@ -35,6 +36,8 @@ export type RequestHandler = {
   /** node:http2's compatibility API (`http2.createSecureServer({ allowHTTP1: true, … }, handler)`) works too. */
   (req: Http2ServerRequest, res: Http2ServerResponse, next?: (error?: unknown) => void): void;
   close(): void;
+  /** True when a proxy is configured: upgrade requests (WebSocket) should reach the handler, to be tunnelled. */
+  readonly upgrades: boolean;
 };
 
 
@@ -136,6 +139,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   const decorate = responseHeaders(options);
   const live = watches && options.watch ? createLiveReload(root.path, watches, options.watchIgnore, base?.url) : undefined;
   const onError = options.onError ?? defaultOnError;
+  const proxy = createProxy(options.proxy, { dropAuthorization: checkAuth !== undefined });
   const policy: SelectionPolicy = {
     compress: options.compress ?? true,
     etag: options.etag ?? true,
@@ -155,7 +159,9 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   }
   // HTTP/2's compatibility request and response carry every member the pipeline uses.
   return Object.assign(handle, {
+    upgrades: proxy !== undefined,
     close: () => {
+      proxy?.close();
       cache?.close();
       live?.close();
       watches?.close();
@@ -175,6 +181,9 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     // A preflight carries no credentials by design, and reveals nothing: it skips auth.
     if (cors && isPreflight(req)) return sendPreflight(req, res);
     if (checkAuth && !checkAuth(req, res)) return;
+    // Proxied paths skip every file step: never cached, compressed, given ETags or rewritten. Their
+    // prefixes are absolute: matched on the path as requested, before the base is taken off.
+    if (requested.ok && proxy?.route(req, res, requested)) return;
     if (next && req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (!acceptMethod(req, res)) return;
     if (!target.ok) return 'outside' in target ? answerOutsideBase(req, res, target, next) : sendPage(req, res, 400);
@@ -188,6 +197,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const located = await locator.locate(req, target);
     if (located.kind === 'redirect') return sendRedirect(req, res, base ? locationUnderBase(base, located.location) : located.location, located.status);
     if (located.kind === 'listing') return sendAnswer(req, res, await listing(located, wantsJson(req, located.query), stamp));
+    if (located.kind === 'missing' && requested.ok && proxy?.fallback(req, res, requested)) return;
     if (located.kind === 'missing' && next) return next();
     const sent = located.kind === 'missing' ? await sendNotFound(req, res) : await sendFile(req, res, await representationOf(req, located));
     if (sent && key !== undefined) answers.keep(key, sent, stamp);

@@ -44,6 +44,12 @@ export function pageAnswer(status: number, extraHeaders: Record<string, string> 
   return { status, headers: { ...base, ...extraHeaders, 'Content-Length': page.length }, body: page };
 }
 
+/** A built-in page with a sentence under its title (`note`: fixed text, HTML-escaped by the caller). */
+export function pageWithNote(status: number, note: string, extraHeaders: Record<string, string> = {}): Answer {
+  const page = builtInPage(status, note);
+  return { status, headers: { ...PAGE_HEADERS, ...extraHeaders, 'Content-Length': page.length }, body: page };
+}
+
 /**
  * A built-in page as HTTP/1.1 bytes for a socket that no node:http response owns (a CONNECT, plain
  * HTTP on the HTTPS port), closing the connection after it.

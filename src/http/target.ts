@@ -8,7 +8,7 @@ export type Target =
   | { ok: false; reason: string };
 
 // scheme "://" authority: the absolute form of RFC 9112 §3.2.2 (`GET http://host/path`).
-const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+export const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
 
 function reject(reason: string): Target {
   return { ok: false, reason };

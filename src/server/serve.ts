@@ -133,7 +133,7 @@ export async function servePlan({ handlerOptions, endpoints, tls, strictPort, on
     : handler;
   let bound: Bound[];
   try {
-    bound = await listenAll(endpoints, () => createServer(respond, tls), strictPort);
+    bound = await listenAll(endpoints, () => createServer(respond, tls, handler.upgrades), strictPort);
   } catch (error) {
     handler.close();
     throw error;

@@ -1,6 +1,7 @@
-// The servers: node:http, node:https or node:http2 with deliberate limits, CONNECT refused, plain
-// HTTP on an HTTPS port answered, and a graceful close for each kind (binding them is listen.ts).
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The servers: node:http, node:https or node:http2 with deliberate limits, CONNECT refused, upgrade
+// requests handed to a proxying handler, plain HTTP on an HTTPS port answered, and a graceful close for
+// each kind (binding them is listen.ts).
+import { ServerResponse, createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Http2SecureServer, Http2Session } from 'node:http2';
 import { createRequire } from 'node:module';
@@ -54,10 +55,11 @@ const https = (): typeof import('node:https') => load('node:https');
  * end, headersSent, destroyed, 'close'), so it is handed them as they are.
  */
 export function createServer(handler: Handler): Server;
-export function createServer(handler: Handler, tls: ServerTls | undefined): AnyServer;
-export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
+export function createServer(handler: Handler, tls: ServerTls | undefined, upgrades?: boolean): AnyServer;
+export function createServer(handler: Handler, tls?: ServerTls, upgrades = false): AnyServer {
   const { socketTimeout, handshakeTimeout, maxHeaderSize, ...timeouts } = SERVER_LIMITS;
   if (tls?.http2) {
+    const checked = checkRequestHead(handler);
     const server = http2().createSecureServer(
       {
         ...tls.options,
@@ -66,12 +68,13 @@ export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
         // nginx's 128: one connection can no longer hold a file open per stream by the thousand.
         settings: { maxHeaderListSize: maxHeaderSize, maxConcurrentStreams: HTTP2_MAX_STREAMS },
       },
-      checkRequestHead(handler) as unknown as Parameters<typeof import('node:http2').createSecureServer>[1],
+      checked as unknown as Parameters<typeof import('node:http2').createSecureServer>[1],
     );
     server.setTimeout(socketTimeout);
     trackHttp2Connections(server);
     refuseConnect(server);
     answerPlainHttp(server);
+    if (upgrades) answerUpgrades(server, checked);
     return server;
   }
   // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400.
@@ -80,6 +83,7 @@ export function createServer(handler: Handler, tls?: ServerTls): AnyServer {
   server.setTimeout(socketTimeout);
   refuseConnect(server);
   if (tls) answerPlainHttp(server as HttpsServer);
+  if (upgrades) answerUpgrades(server, handler);
   return server;
 }
 
@@ -104,6 +108,36 @@ function refuseConnect(server: AnyServer): void {
   server.on('connect', (req: IncomingMessage, target: Duplex | Http2ServerResponse) => {
     if ('writeHead' in target) return sendPage(req, target as unknown as ServerResponse, 405, { Allow: ALLOWED_METHODS });
     answerRaw(target, rawPage(405, { Allow: ALLOWED_METHODS }));
+  });
+}
+
+/** Connections handed over by an 'upgrade' event: no HTTP layer tracks them any more. */
+const upgradedSockets = new WeakMap<NetServer, Set<Duplex>>();
+
+/**
+ * Upgrade requests (WebSocket), for a handler that proxies: node hands them to an 'upgrade' event
+ * with the bare connection once anyone listens for it. Each goes through the handler like any other
+ * request, with a response of its own on that connection, which closes after it (with nobody
+ * listening, node answers an upgrade request as a plain one and reads nothing more from that
+ * connection). A proxied path may answer 101 and keep the connection as a tunnel; every other path
+ * gets its usual answer.
+ */
+function answerUpgrades(server: AnyServer, handler: Handler): void {
+  const upgraded = new Set<Duplex>();
+  upgradedSockets.set(server, upgraded);
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    http2Connections.get(server as Http2SecureServer)?.release(socket);
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    socket.on('error', () => socket.destroy()); // node:http took its own listener off
+    if (head.length > 0) socket.unshift(head); // the client's first bytes after the head: the tunnel's
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => {
+      if (res.statusCode !== 101) socket.destroySoon();
+    });
+    handler(req, res);
   });
 }
 
@@ -169,19 +203,25 @@ interface Http2Connections {
   /** HTTP/1.1 sockets of the fallback, with their requests in flight. */
   http1: Map<Socket, number>;
   stopping: boolean;
+  /** Forgets a fallback socket an 'upgrade' event took (answerUpgrades): no request timer, no idle close. */
+  release(socket: Socket): void;
 }
 
 const http2Connections = new WeakMap<Http2SecureServer, Http2Connections>();
 
 function trackHttp2Connections(server: Http2SecureServer): void {
-  const tracked: Http2Connections = { sessions: new Set(), http1: new Map(), stopping: false };
+  const waiting = new WeakMap<Socket, NodeJS.Timeout>();
+  const release = (socket: Socket): void => {
+    clearTimeout(waiting.get(socket));
+    tracked.http1.delete(socket);
+  };
+  const tracked: Http2Connections = { sessions: new Set(), http1: new Map(), stopping: false, release };
   http2Connections.set(server, tracked);
   server.on('session', (session: Http2Session) => {
     tracked.sessions.add(session);
     session.once('close', () => tracked.sessions.delete(session));
     if (tracked.stopping) session.close();
   });
-  const waiting = new WeakMap<Socket, NodeJS.Timeout>();
   const awaitRequest = (socket: Socket): void => {
     const timer = setTimeout(() => socket.destroy(), SERVER_LIMITS.headersTimeout);
     timer.unref();
@@ -239,7 +279,11 @@ export function closeGracefully(server: AnyServer, graceMs: number): Promise<voi
       for (const socket of handshaking.get(server) ?? []) socket.destroy();
       closeHttpIdle();
     };
-    const closeAll = tracked ? () => closeHttp2All(tracked) : () => (server as Server).closeAllConnections();
+    const closeAllHttp = tracked ? () => closeHttp2All(tracked) : () => (server as Server).closeAllConnections();
+    const closeAll = (): void => {
+      for (const socket of upgradedSockets.get(server) ?? []) socket.destroy();
+      closeAllHttp();
+    };
     const sweep = setInterval(closeIdle, 50);
     const deadline = setTimeout(closeAll, graceMs);
     sweep.unref();

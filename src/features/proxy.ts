@@ -1,0 +1,202 @@
+// The dev proxy (`--proxy`, config `proxy`): rules checked and compiled once, and the routing step
+// of the pipeline: a path under a prefix, or (with a bare target) a request the site has no file
+// for, goes to its backend with node's own HTTP client. Only configured targets are ever contacted.
+import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Agent as HttpsAgent, RequestOptions } from 'node:https';
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
+import { UserError } from '../errors.js';
+import { ABSOLUTE_FORM, encodeQuery, locationFor, type Target } from '../http/target.js';
+import type { ProxyRule } from '../types.js';
+import { forwardExchange, type CompiledRule, type ExchangeContext } from './proxy-forward.js';
+import { forwardUpgrade, isUpgrade } from './proxy-upgrade.js';
+
+export { proxyNote, type ProxyNote } from './proxy-forward.js';
+
+/** Seconds a backend may stay silent before it has answered. */
+export const DEFAULT_PROXY_TIMEOUT = 30;
+
+type ParsedTarget = Extract<Target, { ok: true }>;
+
+/** A prefix as given (`/api`, `/api/`) → its normalized form, or a UserError. */
+function normalizePrefix(prefix: string): string {
+  if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new UserError(`proxy prefix ${JSON.stringify(prefix)} must start with /`);
+  const segments = prefix.split('/').slice(1);
+  if (/[?#\\\0]/.test(prefix) || segments.some((segment) => segment === '.' || segment === '..')) {
+    throw new UserError(`proxy prefix ${JSON.stringify(prefix)} must be a plain path (no ?, #, \\ or dot segments)`);
+  }
+  const trimmed = prefix.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed.replace(/\/{2,}/g, '/');
+}
+
+/** A target URL → its parts, or a UserError: http(s) only, a host, no credentials, no query. */
+function parseProxyTarget(target: string): Pick<CompiledRule, 'protocol' | 'hostname' | 'port' | 'host' | 'origin' | 'basePath' | 'label'> {
+  const shown = JSON.stringify(target);
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new UserError(`proxy target ${shown} must be an http:// or https:// URL`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new UserError(`proxy target ${shown} must be an http:// or https:// URL`);
+  }
+  if (url.username !== '' || url.password !== '') throw new UserError(`proxy target ${shown} must not carry a user or password`);
+  if (url.search !== '' || url.hash !== '' || target.includes('?') || target.includes('#')) {
+    throw new UserError(`proxy target ${shown} must not carry a query or fragment`);
+  }
+  const basePath = url.pathname.replace(/\/+$/, '');
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  return { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port, host: url.host, origin: url.origin, basePath, label: `${url.origin}${basePath}` };
+}
+
+/** Checks one rule (a UserError saying what is wrong) and does its option work. */
+export function compileProxyRule(rule: ProxyRule): CompiledRule {
+  const { prefix, target, keepHost = false, timeout = DEFAULT_PROXY_TIMEOUT, secure = true } = rule;
+  if (typeof target !== 'string') throw new UserError('a proxy rule needs a target URL');
+  if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
+    throw new UserError(`proxy timeout must be a positive number of seconds, got ${String(timeout)}`);
+  }
+  const normalized = prefix === undefined ? undefined : normalizePrefix(prefix);
+  return {
+    prefix: normalized,
+    rawPrefix: normalized === undefined ? undefined : locationFor(normalized, ''),
+    ...parseProxyTarget(target),
+    keepHost: keepHost === true,
+    timeoutMs: Math.round(timeout * 1000),
+    secure: secure !== false,
+  };
+}
+
+/** Every rule compiled; one fallback at most, each prefix once. Longest prefixes first. */
+export function compileProxyRules(rules: ProxyRule[]): CompiledRule[] {
+  const compiled = rules.map(compileProxyRule);
+  const seen = new Set<string>();
+  for (const { prefix } of compiled) {
+    const key = prefix ?? '(fallback)';
+    if (seen.has(key)) throw new UserError(prefix === undefined ? 'only one proxy target without a prefix' : `proxy prefix ${prefix} given twice`);
+    seen.add(key);
+  }
+  return compiled.sort((a, b) => (b.prefix?.length ?? -1) - (a.prefix?.length ?? -1));
+}
+
+/** `--proxy /api=http://host:port`, or `--proxy http://host:port` for the fallback. */
+export function parseProxyFlag(text: string): ProxyRule {
+  if (/^[^:/]*=/.test(text)) throw new UserError(`proxy prefix ${JSON.stringify(text.slice(0, text.indexOf('=')))} must start with /`);
+  if (!text.startsWith('/')) {
+    compileProxyRule({ target: text });
+    return { target: text };
+  }
+  const equals = text.indexOf('=');
+  if (equals === -1) throw new UserError(`--proxy ${JSON.stringify(text)}: use /prefix=http://host:port, or http://host:port alone`);
+  const rule = { prefix: text.slice(0, equals), target: text.slice(equals + 1) };
+  compileProxyRule(rule);
+  return rule;
+}
+
+/** `/api` takes `/api` and `/api/…`, never `/apix`; `/` takes everything. */
+function isUnder(path: string, prefix: string): boolean {
+  return prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/** The path part of a raw request target: absolute form, query and fragment taken off. */
+function rawPathOf(url: string): string {
+  const absolute = url.startsWith('/') ? undefined : ABSOLUTE_FORM.exec(url);
+  const rest = absolute ? url.slice(absolute[0].length) || '/' : url;
+  return rest.split(/[?#]/, 1)[0]!;
+}
+
+/** `.` segments (however encoded) dropped from a raw path; `..` never gets here (parseTarget refuses it). */
+function withoutDotSegments(rawPath: string): string {
+  return rawPath
+    .split('/')
+    .filter((segment, index) => index === 0 || !/^(?:\.|%2e)$/i.test(segment))
+    .join('/');
+}
+
+/**
+ * The path the backend gets. The client's own bytes when that path, as it stands, lies under the
+ * matched prefix (the usual case: `/api/users%2F1?x` goes as it came); otherwise (an encoded or
+ * doubled slash, `/%61pi/…`) the decoded, normalized path re-encoded, so the backend can never read
+ * the path as lying outside the prefix. Both after the target's own path.
+ */
+function backendPath(req: IncomingMessage, target: ParsedTarget, rule: CompiledRule): string {
+  const raw = withoutDotSegments(rawPathOf(req.url ?? '/'));
+  const path = rule.rawPrefix === undefined || (raw.startsWith('/') && isUnder(raw, rule.rawPrefix)) ? raw : locationFor(target.path, '');
+  return `${rule.basePath}${encodeQuery(path)}${encodeQuery(target.query)}`;
+}
+
+export interface Proxy {
+  /**
+   * The routing step: takes a request under a prefix, or (with a fallback target) one whose method
+   * the site does not serve (anything but GET and HEAD). True when it took it.
+   */
+  route(req: IncomingMessage, res: ServerResponse, target: ParsedTarget): boolean;
+  /** For a request the site has no file for: true when a fallback target took it. */
+  fallback(req: IncomingMessage, res: ServerResponse, target: ParsedTarget): boolean;
+  /** Ends open tunnels and idle backend connections; exchanges in flight finish. */
+  close(): void;
+}
+
+// node:https (with node:tls) only loads for an https target.
+const load = createRequire(import.meta.url);
+const https = (): typeof import('node:https') => load('node:https');
+
+/**
+ * The proxy for `rules` (undefined when there are none). `dropAuthorization`: the server's --auth
+ * consumed the Authorization header, so backends never see those credentials.
+ */
+export function createProxy(rules: ProxyRule[] | undefined, { dropAuthorization }: { dropAuthorization: boolean }): Proxy | undefined {
+  if (!rules || rules.length === 0) return undefined;
+  const compiled = compileProxyRules(rules);
+  const prefixed = compiled.filter((rule) => rule.prefix !== undefined);
+  const fallbackRule = compiled.find((rule) => rule.prefix === undefined);
+  const tunnels = new Set<Duplex>();
+  let closed = false;
+  const httpAgent = new Agent({ keepAlive: true });
+  let httpsAgent: HttpsAgent | undefined;
+  // Once closed, a connection that comes back idle is closed instead of kept.
+  const closeWhenFree = (agent: Agent): void => void agent.on('free', (socket: Duplex) => closed && socket.destroy());
+  closeWhenFree(httpAgent);
+  const context: ExchangeContext = {
+    dropAuthorization,
+    agentFor(rule) {
+      if (rule.protocol === 'http:') return httpAgent;
+      if (!httpsAgent) {
+        httpsAgent = new (https().Agent)({ keepAlive: true });
+        closeWhenFree(httpsAgent);
+      }
+      return httpsAgent;
+    },
+    requestFn(rule): (options: RequestOptions) => ClientRequest {
+      return rule.protocol === 'http:' ? httpRequest : https().request;
+    },
+  };
+
+  function forward(req: IncomingMessage, res: ServerResponse, target: ParsedTarget, rule: CompiledRule): true {
+    const path = backendPath(req, target, rule);
+    if (isUpgrade(req)) forwardUpgrade(req, res, rule, context, path, tunnels);
+    else forwardExchange(req, res, rule, context, path);
+    return true;
+  }
+
+  return {
+    route(req, res, target) {
+      const rule = prefixed.find(({ prefix }) => isUnder(target.path, prefix!));
+      if (rule) return forward(req, res, target, rule);
+      if (fallbackRule && req.method !== 'GET' && req.method !== 'HEAD') return forward(req, res, target, fallbackRule);
+      return false;
+    },
+    fallback(req, res, target) {
+      return fallbackRule ? forward(req, res, target, fallbackRule) : false;
+    },
+    close() {
+      closed = true;
+      for (const socket of tunnels) socket.destroy();
+      tunnels.clear();
+      for (const agent of [httpAgent, httpsAgent]) {
+        for (const sockets of Object.values(agent?.freeSockets ?? {})) for (const socket of sockets ?? []) socket.destroy();
+      }
+    },
+  };
+}
