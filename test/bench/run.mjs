@@ -792,7 +792,7 @@ function report({ results, servers, coldStart, tool, info }) {
 
   const nodeNote = process.env.BENCH_NODE ? ` (\`BENCH_NODE=${info.nodePath}\`)` : '';
   lines.push(`- date: ${info.date}; machine: ${info.nproc} cores (\`nproc\`), ${info.cpu}; Node ${info.node}${nodeNote} for every Node server; ${info.tool}; \`ulimit -n\` ${info.openFiles}`);
-  const sweepLoad = SWEEP_SIZES.length ? `, ${SWEEP_CONNECTIONS} for the size sweep` : ', size sweep skipped (`BENCH_SWEEP=0`)';
+  const sweepLoad = SWEEP_SIZES.length ? `, ${SWEEP_CONNECTIONS} for the size sweep` : ', no size sweep: `BENCH_SWEEP=0`';
   lines.push(`- load: ${tool.name === 'wrk' ? `wrk, ${THREADS} threads` : 'autocannon (in-process, 1 thread)'}, ${CONNECTIONS} connections (${BIG_CONNECTIONS} for big.bin${sweepLoad}), ${DURATION} s per run, best of ${ROUNDS} rounds, servers alternated; loopback (127.0.0.1)`);
   lines.push(`- servers: ${servers.map((s) => `${s.name} ${s.version}`).join(', ')}`);
   lines.push('');
