@@ -10,7 +10,8 @@ import http from 'node:http';
 const [answersFile, port] = process.argv.slice(2);
 const answers = JSON.parse(readFileSync(answersFile, 'utf8'));
 
-// Each answer is { status, headers, body (base64) }; decoded once, so a request only picks one and writes it.
+// Each answer is { status, headers (as tiny-serve spelled them), etag, body (base64) }; decoded once, so a request
+// only picks one and writes it.
 function decode({ status, headers, body }) {
   return { status, headers, body: Buffer.from(body, 'base64') };
 }
@@ -18,7 +19,7 @@ function decode({ status, headers, body }) {
 const ok = decode(answers.ok);
 const notModified = decode(answers.notModified);
 const notFound = decode(answers.notFound);
-const etag = ok.headers.etag;
+const { etag } = answers.ok;
 
 function pick(req) {
   if (req.url !== '/index.html') return notFound;

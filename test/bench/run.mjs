@@ -262,7 +262,7 @@ function request(url, headers = {}, { keepBody = 1 << 20 } = {}) {
           kept += chunk.length;
         }
       });
-      res.on('end', () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), bytes }));
+      res.on('end', () => done({ status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks), bytes }));
       res.on('error', fail);
     });
     req.on('error', fail);
@@ -430,15 +430,20 @@ function binScript(name) {
 
 const BARE_ANSWERS = () => join(tempDir, 'bare-node-answers.json');
 
-// What tiny-serve answers to the three requests bare node serves, minus the headers node:http writes itself.
+// What tiny-serve answers to the three requests bare node serves, minus the headers node:http writes itself. Names
+// keep tiny-serve's spelling (rawHeaders), so bare node writes the very same header bytes.
 async function captureAnswers(ours, file) {
+  const written = ['date', 'connection', 'keep-alive', 'transfer-encoding'];
   const capture = async (headers, path) => {
     const res = await request(ours.base + path, headers);
-    const kept = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)));
-    return { status: res.status, headers: kept, body: res.body.toString('base64') };
+    const kept = {};
+    for (let i = 0; i < res.rawHeaders.length; i += 2) {
+      if (!written.includes(res.rawHeaders[i].toLowerCase())) kept[res.rawHeaders[i]] = res.rawHeaders[i + 1];
+    }
+    return { status: res.status, headers: kept, etag: res.headers.etag, body: res.body.toString('base64') };
   };
   const ok = await capture({}, '/index.html');
-  const notModified = await capture(ok.headers.etag ? { 'If-None-Match': ok.headers.etag } : {}, '/index.html');
+  const notModified = await capture(ok.etag ? { 'If-None-Match': ok.etag } : {}, '/index.html');
   const notFound = await capture({}, '/missing-file');
   writeFileSync(file, JSON.stringify({ ok, notModified, notFound }));
 }
