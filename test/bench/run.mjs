@@ -1,8 +1,11 @@
-// Benchmark for tiny-serve against its peers (issue 5). This script owns, start to finish:
-//   1. a generated tree in a temp dir (index.html 1.5 KB, app.js 100 KB, big.bin 50 MB, list/ with 2,000 files);
-//   2. cold start of tiny-serve vs a bare `node -e` hello-world server (spawn → first response, best of 5);
+// Benchmark for tiny-serve against its peers (issues 5 and 14). This script owns, start to finish:
+//   1. a generated tree in a temp dir (index.html 1.5 KB, app.js 100 KB, big.bin 50 MB, list/ with 2,000 files,
+//      sweep/ with random files of 128 KiB to 16 MiB);
+//   2. cold start of tiny-serve, sirv and a bare `node -e` hello-world server (spawn → first response, best of 5);
 //   3. starting every server on its own free 127.0.0.1 port: tiny-serve (dist/tiny-serve.js), sirv-cli, serve,
-//      http-server (devDependencies), and nginx when it is on PATH (config written to the temp dir);
+//      http-server (devDependencies), nginx when it is on PATH (config written to the temp dir), and the "bare node"
+//      reference (bare-node.mjs, replaying tiny-serve's own answers from memory); every Node server runs on
+//      BENCH_NODE when set;
 //   4. probing each workload on each server (status, validator, Content-Encoding, listing body) so a server that
 //      cannot do a workload is shown as n/a instead of being measured doing something else;
 //   5. loading one server at a time with wrk (autocannon as a fallback), best of N rounds, servers alternated;
@@ -12,7 +15,7 @@
 // Only Node built-ins, plus autocannon (devDependency) when wrk is missing. See test/bench/README.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -28,8 +31,16 @@ const CONNECTIONS = 32;
 const BIG_CONNECTIONS = 4;
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
 const COLD_START_RUNS = 5;
+const SWEEP = process.env.BENCH_SWEEP !== '0';
+const SWEEP_CONNECTIONS = 16;
+// The Node binary every Node server (and the cold starts) runs on; the script itself runs on whatever started it.
+const NODE = process.env.BENCH_NODE ? resolve(process.env.BENCH_NODE) : process.execPath;
 
 const SIZES = { index: 1536, app: 100 * 1024, big: 50 * 1024 * 1024, listFiles: 2000 };
+// The size sweep of issue 14: what real sites mostly serve (JS chunks, images, fonts), between app.js and big.bin.
+const SWEEP_SIZES = SWEEP
+  ? [['128k', 128 * 1024, '128 KiB'], ['256k', 256 * 1024, '256 KiB'], ['512k', 512 * 1024, '512 KiB'], ['1m', 1 << 20, '1 MiB'], ['4m', 4 << 20, '4 MiB'], ['16m', 16 << 20, '16 MiB']]
+  : [];
 const LAST_LIST_FILE = `item-${String(SIZES.listFiles).padStart(4, '0')}.txt`;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -196,15 +207,22 @@ export const ${name} = (${a}, ${b}) => ({
   return padTo(text, SIZES.app, (pad) => `/* ${pad} */\n`);
 }
 
+// Random bytes: incompressible, and of a type no server compresses on the fly, so every server sends the same bytes.
+function writeRandomFile(file, size) {
+  const fd = openSync(file, 'w');
+  for (let written = 0; written < size; written += 1 << 20) writeSync(fd, randomBytes(Math.min(1 << 20, size - written)));
+  closeSync(fd);
+}
+
 function generateTree() {
   tempDir = mkdtempSync(join(os.tmpdir(), 'tiny-serve-bench-'));
   const root = join(tempDir, 'site');
   mkdirSync(join(root, 'list'), { recursive: true });
   writeFileSync(join(root, 'index.html'), makeIndexHtml());
   writeFileSync(join(root, 'app.js'), makeAppJs());
-  const fd = openSync(join(root, 'big.bin'), 'w');
-  for (let written = 0; written < SIZES.big; written += 1 << 20) writeSync(fd, randomBytes(1 << 20));
-  closeSync(fd);
+  writeRandomFile(join(root, 'big.bin'), SIZES.big);
+  if (SWEEP_SIZES.length) mkdirSync(join(root, 'sweep'));
+  for (const [id, size] of SWEEP_SIZES) writeRandomFile(join(root, 'sweep', `${id}.bin`), size);
   for (let i = 1; i <= SIZES.listFiles; i += 1) {
     const name = `item-${String(i).padStart(4, '0')}.txt`;
     writeFileSync(join(root, 'list', name), `file ${i} of the listing workload\n`);
@@ -213,7 +231,8 @@ function generateTree() {
     const actual = readFileSync(join(root, file)).length;
     if (actual !== size) throw new Error(`generated ${file} is ${actual} bytes, expected ${size}`);
   }
-  log(`tree: ${root} (index.html 1.5 KB, app.js 100 KB, big.bin 50 MB, list/ ${SIZES.listFiles} files)`);
+  const sweep = SWEEP_SIZES.length ? `, sweep/ ${SWEEP_SIZES.map(([, , label]) => label).join(', ')}` : '';
+  log(`tree: ${root} (index.html 1.5 KB, app.js 100 KB, big.bin 50 MB, list/ ${SIZES.listFiles} files${sweep})`);
   return root;
 }
 
@@ -243,7 +262,7 @@ function request(url, headers = {}, { keepBody = 1 << 20 } = {}) {
           kept += chunk.length;
         }
       });
-      res.on('end', () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), bytes }));
+      res.on('end', () => done({ status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks), bytes }));
       res.on('error', fail);
     });
     req.on('error', fail);
@@ -268,7 +287,8 @@ async function waitUntilAnswering(url, child, timeoutMs = 20_000, pollMs = 10) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Step 2: cold start. Spawn → first complete response, polling every 2 ms; best of COLD_START_RUNS.
+// Step 2: cold start. Spawn → first complete response, polling every 2 ms; best of COLD_START_RUNS, the three
+// alternated within each run so a slow moment of the machine does not fall on one of them only.
 async function timeFirstResponse(command, args, port) {
   const started = process.hrtime.bigint();
   const child = track(spawn(command, args, { stdio: 'ignore' }));
@@ -281,16 +301,18 @@ async function timeFirstResponse(command, args, port) {
   }
 }
 
-async function measureColdStart(root) {
-  const best = { ours: Infinity, bare: Infinity };
+// `specs` are the server specs (step 3): tiny-serve and sirv start exactly as they are loaded later.
+async function measureColdStart(specs) {
+  const hello = (port) => [NODE, ['-e', `require('node:http').createServer((q, s) => s.end('hello')).listen(${port}, '127.0.0.1')`]];
+  const starts = { ours: specs.find((s) => s.name === 'tiny-serve').command, sirv: specs.find((s) => s.name === 'sirv').command, bare: hello };
+  const best = { ours: Infinity, sirv: Infinity, bare: Infinity };
   for (let run = 0; run < COLD_START_RUNS; run += 1) {
-    let port = await freePort();
-    best.ours = Math.min(best.ours, await timeFirstResponse(process.execPath, [join(REPO, 'dist/tiny-serve.js'), root, '-p', String(port), '-H', '127.0.0.1', '--quiet'], port));
-    port = await freePort();
-    const hello = `require('node:http').createServer((q, s) => s.end('hello')).listen(${port}, '127.0.0.1')`;
-    best.bare = Math.min(best.bare, await timeFirstResponse(process.execPath, ['-e', hello], port));
+    for (const [key, command] of Object.entries(starts)) {
+      const port = await freePort();
+      best[key] = Math.min(best[key], await timeFirstResponse(...command(port), port));
+    }
   }
-  log(`cold start: tiny-serve ${best.ours.toFixed(0)} ms, bare node ${best.bare.toFixed(0)} ms`);
+  log(`cold start: tiny-serve ${best.ours.toFixed(0)} ms, sirv ${best.sirv.toFixed(0)} ms, bare node ${best.bare.toFixed(0)} ms`);
   return best;
 }
 
@@ -352,7 +374,7 @@ function serverSpecs(root) {
     {
       name: 'tiny-serve',
       version: JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version,
-      command: (port) => [process.execPath, [join(REPO, 'dist/tiny-serve.js'), root, '-p', String(port), '-H', '127.0.0.1', '--quiet']],
+      command: (port) => [NODE, [join(REPO, 'dist/tiny-serve.js'), root, '-p', String(port), '-H', '127.0.0.1', '--quiet']],
       notes: 'built dist/tiny-serve.js, default options, `--quiet`',
     },
   ];
@@ -372,24 +394,58 @@ function serverSpecs(root) {
     {
       name: 'sirv',
       version: `sirv-cli ${packageVersion('sirv-cli')} / sirv ${packageVersion('sirv')}`,
-      command: (port) => [join(BIN, 'sirv'), [root, '--port', String(port), '--host', '127.0.0.1', '--quiet']],
-      notes: 'production mode (default): walks the tree once at start-up and keeps every file\'s stat and headers in memory, so it never sees a new, edited or deleted file; no ETag (needs `--etag`) and If-Modified-Since is ignored, so no 304; no listings; no on-the-fly compression (precompressed `.gz`/`.br` only)',
+      command: (port) => [NODE, [binScript('sirv'), root, '--port', String(port), '--host', '127.0.0.1', '--quiet', '--etag']],
+      notes: 'production mode (default): walks the tree once at start-up and keeps every file\'s stat and headers in memory, so it never sees a new, edited or deleted file; `--etag` (its ETag is computed at start-up; without it sirv sends none and ignores If-Modified-Since, so it has no 304); no listings; no on-the-fly compression (precompressed `.gz`/`.br` only)',
     },
     {
       name: 'serve',
       version: packageVersion('serve'),
-      command: (port) => [join(BIN, 'serve'), ['-l', `tcp://127.0.0.1:${port}`, '-L', '-n', root]],
+      command: (port) => [NODE, [binScript('serve'), '-l', `tcp://127.0.0.1:${port}`, '-L', '-n', root]],
       env: { NO_UPDATE_CHECK: '1' },
       notes: '`-L` (no request log), `-n` (no clipboard), `NO_UPDATE_CHECK=1`; on-the-fly gzip (compression middleware), ETag = SHA-1 of the content, cached per mtime',
     },
     {
       name: 'http-server',
       version: packageVersion('http-server'),
-      command: (port) => [join(BIN, 'http-server'), [root, '-p', String(port), '-a', '127.0.0.1', '-s']],
+      command: (port) => [NODE, [binScript('http-server'), root, '-p', String(port), '-a', '127.0.0.1', '-s']],
       notes: '`-s` (silent); weak ETags, `Cache-Control: max-age=3600` (default), listings on, no on-the-fly compression (`-g` only serves precompressed `.gz`)',
+    },
+    {
+      name: 'bare node',
+      version: '(bare-node.mjs)',
+      only: ['small', '304', '404'],
+      // Started after tiny-serve: it replays the answers tiny-serve gives, captured just before it starts.
+      setup: (servers) => captureAnswers(servers.find((s) => s.name === 'tiny-serve'), BARE_ANSWERS()),
+      command: (port) => [NODE, [join(REPO, 'test/bench/bare-node.mjs'), BARE_ANSWERS(), String(port)]],
+      notes: 'reference, not a peer: test/bench/bare-node.mjs, a node:http server replaying from memory the status, headers and body tiny-serve sent for `/index.html` (200), its revalidation (304) and `/missing-file` (404); every other workload n/a',
     },
   );
   return specs;
+}
+
+// The scripts behind node_modules/.bin, so they run on NODE rather than on whatever `node` their shebang finds.
+function binScript(name) {
+  return realpathSync(join(BIN, name));
+}
+
+const BARE_ANSWERS = () => join(tempDir, 'bare-node-answers.json');
+
+// What tiny-serve answers to the three requests bare node serves, minus the headers node:http writes itself. Names
+// keep tiny-serve's spelling (rawHeaders), so bare node writes the very same header bytes.
+async function captureAnswers(ours, file) {
+  const written = ['date', 'connection', 'keep-alive', 'transfer-encoding'];
+  const capture = async (headers, path) => {
+    const res = await request(ours.base + path, headers);
+    const kept = {};
+    for (let i = 0; i < res.rawHeaders.length; i += 2) {
+      if (!written.includes(res.rawHeaders[i].toLowerCase())) kept[res.rawHeaders[i]] = res.rawHeaders[i + 1];
+    }
+    return { status: res.status, headers: kept, etag: res.headers.etag, body: res.body.toString('base64') };
+  };
+  const ok = await capture({}, '/index.html');
+  const notModified = await capture(ok.etag ? { 'If-None-Match': ok.etag } : {}, '/index.html');
+  const notFound = await capture({}, '/missing-file');
+  writeFileSync(file, JSON.stringify({ ok, notModified, notFound }));
 }
 
 async function startServer(spec) {
@@ -433,6 +489,26 @@ function expect(condition, reason) {
   if (!condition) throw new NotApplicable(reason);
 }
 
+// One row of the size sweep (issue 14): a random file sent as is, 16 connections. Same bytes from every server, so
+// the probe insists on the exact Content-Length and no Content-Encoding.
+function sweepWorkload([id, size, label]) {
+  return {
+    id,
+    title: `${label} \`/sweep/${id}.bin\` (${SWEEP_CONNECTIONS} connections)`,
+    path: `/sweep/${id}.bin`,
+    connections: SWEEP_CONNECTIONS,
+    size,
+    async prepare(server) {
+      const { res, path, note } = await probe(server, this.path, {}, { keepBody: 0 });
+      const length = res.headers['content-length'];
+      expect(res.status === 200 && res.bytes === size, `answers ${res.status} with ${res.bytes} bytes`);
+      expect(Number(length) === size && !res.headers['content-encoding'], `Content-Length ${length ?? 'none'}, Content-Encoding ${res.headers['content-encoding'] ?? 'none'}`);
+      return { path, note };
+    },
+    targets: [['nginx', 1.0], ['sirv', 1.5]],
+  };
+}
+
 const WORKLOADS = [
   {
     id: 'small',
@@ -456,6 +532,7 @@ const WORKLOADS = [
     },
     targets: [['nginx', 0.8]],
   },
+  ...SWEEP_SIZES.map(sweepWorkload),
   {
     id: '304',
     title: '304 revalidation `/index.html`',
@@ -584,6 +661,10 @@ async function prepareAll(servers) {
   for (const workload of WORKLOADS) {
     results[workload.id] = {};
     for (const server of servers) {
+      if (server.only && !server.only.includes(workload.id)) {
+        results[workload.id][server.name] = { na: 'not implemented by this reference server', reference: true };
+        continue;
+      }
       try {
         const prepared = await workload.prepare(server);
         results[workload.id][server.name] = { ...prepared, best: null, badStatus: 0, socketErrors: 0, requests: 0, socketDetails: [], crashes: [] };
@@ -702,7 +783,8 @@ function machineInfo(tool) {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? os.cpus()[0]?.model ?? '?';
   const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim() || String(os.availableParallelism());
   const openFiles = readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+(\d+)/)?.[1] ?? '?';
-  return { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), nproc, cpu, node: process.version, tool: tool.version, openFiles };
+  const node = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout?.trim() || '?';
+  return { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), nproc, cpu, node, nodePath: NODE, tool: tool.version, openFiles };
 }
 
 function report({ results, servers, coldStart, tool, info }) {
@@ -713,11 +795,13 @@ function report({ results, servers, coldStart, tool, info }) {
   const fmtRatio = (r) => (r == null ? 'n/a' : r === Infinity ? '∞' : `${r.toFixed(2)}×`);
   const lines = [];
 
-  lines.push(`- date: ${info.date}; machine: ${info.nproc} cores (\`nproc\`), ${info.cpu}; Node ${info.node}; ${info.tool}; \`ulimit -n\` ${info.openFiles}`);
-  lines.push(`- load: ${tool.name === 'wrk' ? `wrk, ${THREADS} threads` : 'autocannon (in-process, 1 thread)'}, ${CONNECTIONS} connections (${BIG_CONNECTIONS} for big.bin), ${DURATION} s per run, best of ${ROUNDS} rounds, servers alternated; loopback (127.0.0.1)`);
+  const nodeNote = process.env.BENCH_NODE ? ` (\`BENCH_NODE=${info.nodePath}\`)` : '';
+  lines.push(`- date: ${info.date}; machine: ${info.nproc} cores (\`nproc\`), ${info.cpu}; Node ${info.node}${nodeNote} for every Node server; ${info.tool}; \`ulimit -n\` ${info.openFiles}`);
+  const sweepLoad = SWEEP_SIZES.length ? `, ${SWEEP_CONNECTIONS} for the size sweep` : ', no size sweep: `BENCH_SWEEP=0`';
+  lines.push(`- load: ${tool.name === 'wrk' ? `wrk, ${THREADS} threads` : 'autocannon (in-process, 1 thread)'}, ${CONNECTIONS} connections (${BIG_CONNECTIONS} for big.bin${sweepLoad}), ${DURATION} s per run, best of ${ROUNDS} rounds, servers alternated; loopback (127.0.0.1)`);
   lines.push(`- servers: ${servers.map((s) => `${s.name} ${s.version}`).join(', ')}`);
   lines.push('');
-  const header = ['workload', ...servers.map((s) => s.name), ...peers.map((p) => `ours/${p}`), 'target (issue 5)'];
+  const header = ['workload', ...servers.map((s) => s.name), ...peers.map((p) => `ours/${p}`), 'target (issue 5; size sweep: issue 14)'];
   lines.push(`| ${header.join(' | ')} |`);
   lines.push(`|${header.map((_, i) => (i === 0 || i === header.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`);
   for (const workload of WORKLOADS) {
@@ -740,10 +824,11 @@ function report({ results, servers, coldStart, tool, info }) {
     lines.push(`| ${cells.join(' | ')} |`);
   }
   lines.push('');
-  lines.push('Values are requests per second (MiB/s for big.bin, 1 MiB = 2^20 bytes); n/a = the server cannot do it (see notes); ⚠ = error responses or socket errors (see notes).');
+  lines.push('Values are requests per second (MiB/s for big.bin, 1 MiB = 2^20 bytes); n/a = the server cannot do it (see notes; bare node implements only the small file, 304 and 404); ⚠ = error responses or socket errors (see notes).');
   lines.push('');
   const coldRatio = coldStart.ours / coldStart.bare;
-  lines.push(`- **cold start** (spawn → first response, best of ${COLD_START_RUNS}): tiny-serve ${coldStart.ours.toFixed(0)} ms, bare \`node -e\` hello-world ${coldStart.bare.toFixed(0)} ms: **${coldRatio.toFixed(2)}×** (target ≤ 1.5× ${coldRatio <= 1.5 ? '✓' : '✗'})`);
+  const coldSirv = coldStart.ours / coldStart.sirv;
+  lines.push(`- **cold start** (spawn → first response, best of ${COLD_START_RUNS}): tiny-serve ${coldStart.ours.toFixed(0)} ms, sirv ${coldStart.sirv.toFixed(0)} ms, bare \`node -e\` hello-world ${coldStart.bare.toFixed(0)} ms: **${coldRatio.toFixed(2)}×** bare node (target ≤ 1.5× ${coldRatio <= 1.5 ? '✓' : '✗'}), **${coldSirv.toFixed(2)}×** sirv (target ≤ 1.0× ${coldSirv <= 1.0 ? '✓' : '✗'})`);
   const ourServer = servers.find((s) => s.name === ours);
   const ourRss = ourServer?.peakRss;
   const peerRss = servers
@@ -754,11 +839,13 @@ function report({ results, servers, coldStart, tool, info }) {
   lines.push(`- **peak RSS** (VmHWM over the whole benchmark): tiny-serve **${ourRss == null ? '?' : ourRss.toFixed(1)} MiB**${ourServer?.restarts ? ` (of its last process: it was restarted ${ourServer.restarts} times)` : ''} (target ≤ 60 MB ${ourRss != null && ourRss <= 60 ? '✓' : '✗'}); peers: ${peerRss}`);
   if (hwm) lines.push(`- tiny-serve VmHWM (MiB) after each workload of round 1: ${hwm.join(', ')}`);
   lines.push('');
+  lines.push(...issue14Targets({ value, ratio, fmtRatio, coldStart, ourRss, info }));
+  lines.push('');
   lines.push('Notes:');
   for (const workload of WORKLOADS) {
     for (const server of servers) {
       const entry = results[workload.id][server.name];
-      if (entry.na) lines.push(`- ${workload.id} / ${server.name}: n/a: ${entry.na}`);
+      if (entry.na && !entry.reference) lines.push(`- ${workload.id} / ${server.name}: n/a: ${entry.na}`);
       else if (hasErrors(workload, entry)) {
         lines.push(`- ${workload.id} / ${server.name}: ${entry.badStatus} non-2xx/3xx responses, ${entry.socketErrors} socket errors over ${entry.requests} requests (all rounds)${entry.socketDetails.length ? ` (${entry.socketDetails.join('; ')})` : ''}`);
         if (entry.crashes.length) {
@@ -783,6 +870,43 @@ function report({ results, servers, coldStart, tool, info }) {
   return lines.join('\n');
 }
 
+// The targets of issue 14, one line each, judged on this run's numbers.
+function issue14Targets({ value, ratio, fmtRatio, coldStart, ourRss, info }) {
+  const ours = 'tiny-serve';
+  const verdict = (met) => (met == null ? '? not measured' : met ? '✓ met' : '✗ not met');
+  const atLeast = (r, min) => (r == null ? null : r >= min);
+  const rows = [];
+  const sizeRows = WORKLOADS.filter((w) => ['small', 'js', 'big'].includes(w.id) || w.size);
+  const sizeLabel = { small: '1.5 KB', js: '100 KB', big: '50 MB' };
+  for (const workload of sizeRows) {
+    const nginx = ratio(value(workload.id, ours), value(workload.id, 'nginx'));
+    const sirv = ratio(value(workload.id, ours), value(workload.id, 'sirv'));
+    const label = sizeLabel[workload.id] ?? workload.title.split(' `')[0];
+    const met = nginx == null || sirv == null ? null : nginx >= 1.0 && sirv >= 1.5;
+    rows.push([`${label}: ≥ 1.0× nginx and ≥ 1.5× sirv`, `${fmtRatio(nginx)} nginx, ${fmtRatio(sirv)} sirv`, verdict(met)]);
+  }
+  for (const id of ['304', '404']) {
+    const r = ratio(value(id, ours), value(id, 'sirv'));
+    rows.push([`${id}: ≥ 1.1× sirv (\`--etag\`)`, fmtRatio(r), verdict(atLeast(r, 1.1))]);
+  }
+  for (const [id, label] of [['small', 'small file'], ['304', '304'], ['404', '404']]) {
+    const r = ratio(value(id, ours), value(id, 'bare node'));
+    rows.push([`${label}: within 5 % of bare node (≥ 0.95×)`, fmtRatio(r), verdict(atLeast(r, 0.95))]);
+  }
+  const ms = (n) => `${n.toFixed(0)} ms`;
+  rows.push([`cold start: ≤ 1.0× sirv (Node ${info.node})`, `${fmtRatio(coldStart.ours / coldStart.sirv)} (${ms(coldStart.ours)} / ${ms(coldStart.sirv)})`, verdict(coldStart.ours <= coldStart.sirv)]);
+  rows.push([`cold start: ≤ 1.5× bare node (Node ${info.node})`, `${fmtRatio(coldStart.ours / coldStart.bare)} (${ms(coldStart.ours)} / ${ms(coldStart.bare)})`, verdict(coldStart.ours <= 1.5 * coldStart.bare)]);
+  rows.push(['peak RSS ≤ 60 MB over the bench', ourRss == null ? '?' : `${ourRss.toFixed(1)} MiB`, verdict(ourRss == null ? null : ourRss <= 60)]);
+  rows.push(['no regression elsewhere', 'not judged here: compare the table above with the previous RESULTS.md', '—']);
+  return [
+    `Targets of issue 14 (ratios tiny-serve/other within this run; Node ${info.node}${SWEEP_SIZES.length ? '' : '; size sweep skipped'}):`,
+    '',
+    '| target | measured | |',
+    '| --- | --- | --- |',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ];
+}
+
 function hasErrors(workload, entry) {
   if (entry.na) return false;
   if (entry.crashes.length) return true;
@@ -796,7 +920,7 @@ function transferOf(entry) {
 }
 
 function commandLine() {
-  const env = ['BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_WRITE'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+  const env = ['BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_WRITE', 'BENCH_SWEEP', 'BENCH_NODE', 'BENCH_TOOL'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
   const args = process.argv.slice(2);
   const cmd = process.env.npm_lifecycle_event === 'bench'
     ? `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
@@ -819,9 +943,13 @@ async function main() {
   const info = machineInfo(tool);
   log(`load tool: ${tool.version}; ${DURATION} s per run, ${ROUNDS} rounds`);
   const root = generateTree();
-  const coldStart = await measureColdStart(root);
+  const specs = serverSpecs(root);
+  const coldStart = await measureColdStart(specs);
   const servers = [];
-  for (const spec of serverSpecs(root)) servers.push(await startServer(spec));
+  for (const spec of specs) {
+    await spec.setup?.(servers);
+    servers.push(await startServer(spec));
+  }
   const results = await runLoad(tool, servers);
   for (const server of servers) await stopServer(server);
   const markdown = report({ results, servers, coldStart, tool, info });
