@@ -559,7 +559,10 @@ describe('options', () => {
     [{ target: 'http://127.0.0.1:1/?x=1' }, 'proxy target "http://127.0.0.1:1/?x=1" must not carry a query or fragment'],
     [{ prefix: 'api', target: 'http://127.0.0.1:1' }, 'proxy prefix "api" must start with /'],
     [{ prefix: '/api/../x', target: 'http://127.0.0.1:1' }, 'proxy prefix "/api/../x" must be a plain path (no ?, #, \\ or dot segments)'],
-    [{ prefix: '/api', target: 'http://127.0.0.1:1', timeout: 0 }, 'proxy timeout must be a positive number of seconds, got 0'],
+    [{ prefix: '/api', target: 'http://127.0.0.1:1', timeout: 0 }, 'proxy timeout must be a number of seconds from 0.001 to 2147483, got 0'],
+    // Below a millisecond node would turn the timer off; past 2^31 - 1 ms it warns and fires at once.
+    [{ prefix: '/api', target: 'http://127.0.0.1:1', timeout: 0.0001 }, 'proxy timeout must be a number of seconds from 0.001 to 2147483, got 0.0001'],
+    [{ prefix: '/api', target: 'http://127.0.0.1:1', timeout: 3_000_000 }, 'proxy timeout must be a number of seconds from 0.001 to 2147483, got 3000000'],
   ])('%j is refused at creation: %s', (rule, message) => {
     expect(() => createHandler({ root: SITE, proxy: [rule as never] })).toThrow(message);
   });
@@ -569,5 +572,143 @@ describe('options', () => {
     expect(() => createHandler({ root: SITE, proxy: [{ prefix: '/a/', target: 'http://a' }, { prefix: '/a', target: 'http://b' }] })).toThrow(
       'proxy prefix /a given twice',
     );
+  });
+});
+
+describe('what the review found', () => {
+  it('--cors, --header and header rules leave a proxied answer as the backend sent it; preflights reach the backend', async () => {
+    const api = await backend(
+      startBackend((req, res) => {
+        res.writeHead(req.method === 'OPTIONS' ? 204 : 200, {
+          'Access-Control-Allow-Origin': 'http://app.local',
+          'Access-Control-Allow-Credentials': 'true',
+          'Access-Control-Allow-Methods': 'GET, PUT, DELETE',
+          'Cache-Control': 'private',
+        });
+        res.end();
+      }),
+    );
+    const site = await serveProxy({
+      cors: true,
+      header: ['Cache-Control: no-store'],
+      headers: [{ source: '/api/**', headers: [{ key: 'X-Rule', value: 'yes' }] }],
+      proxy: [{ prefix: '/api', target: api.url }],
+    });
+    const got = await rawRequest(site.port, '/api/x', { headers: { Origin: 'http://app.local' } });
+    expect(got.headers).toMatchObject({ 'access-control-allow-origin': 'http://app.local', 'cache-control': 'private' });
+    expect(got.headers['x-rule']).toBeUndefined();
+    const preflight = await rawRequest(site.port, '/api/x', {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://app.local', 'Access-Control-Request-Method': 'PUT' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET, PUT, DELETE');
+    expect(api.seen.map(({ method }) => method)).toEqual(['GET', 'OPTIONS']);
+    // The site's own files keep the option headers.
+    expect((await rawRequest(site.port, '/hello.txt')).headers).toMatchObject({ 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
+  });
+
+  it('a fallback target’s answer is not decorated either', async () => {
+    const api = await backend(
+      startBackend((_req, res) => {
+        res.writeHead(200, { 'Access-Control-Allow-Origin': 'http://app.local', 'Cache-Control': 'private' });
+        res.end('from the backend');
+      }),
+    );
+    const site = await serveProxy({ cors: true, header: ['Cache-Control: no-store'], proxy: [{ target: api.url }] });
+    const got = await rawRequest(site.port, '/no/such/file');
+    expect(got.body.toString()).toBe('from the backend');
+    expect(got.headers).toMatchObject({ 'access-control-allow-origin': 'http://app.local', 'cache-control': 'private' });
+  });
+
+  it('with a fallback target, an upgrade is tunnelled even where a file exists (HMR connects to /)', async () => {
+    const ws = await backend(startWebSocketBackend());
+    const site = await serveProxy({ proxy: [{ target: ws.url }] });
+    for (const path of ['/', '/hello.txt']) {
+      const client = await openWebSocket(site.port, path);
+      expect(client.head, path).toMatch(/^HTTP\/1\.1 101/);
+      client.socket.destroy();
+    }
+    expect(ws.seen.map(({ url }) => url)).toEqual(['/', '/hello.txt']);
+    // A plain GET of the file is still the site's.
+    expect((await rawRequest(site.port, '/hello.txt')).body.toString()).toBe('hello, world\n');
+  });
+
+  it('bytes the client sends right behind its upgrade request reach the backend', async () => {
+    const ws = await backend(startWebSocketBackend());
+    const site = await serveProxy({ proxy: [{ prefix: '/hmr', target: ws.url }] });
+    const socket = connect(site.port, HOST);
+    cleanups.push(() => void socket.destroy());
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    // One write: the head and the first bytes of the new protocol arrive together.
+    socket.write(
+      `GET /hmr HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\nearly bytes',
+    );
+    // The backend echoes every byte it receives after its own first frame.
+    expect(await waitFor(() => received.endsWith('early bytes'), 3_000)).toBe(true);
+  });
+
+  it('an upgrade request with a body goes as a plain request, body and all (curl --http2 -d)', async () => {
+    const echo = await backend(startEcho());
+    const site = await serveProxy({ proxy: [{ prefix: '/api', target: echo.url }] });
+    const socket = connect(site.port, HOST);
+    cleanups.push(() => void socket.destroy());
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    const closed = new Promise((done) => socket.once('close', done));
+    socket.write(
+      'POST /api/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
+        'HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhello',
+    );
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    const body = JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4));
+    expect(body).toMatchObject({ method: 'POST', url: '/api/x', bytes: 5 });
+    expect(body.headers.upgrade).toBeUndefined();
+  });
+
+  it('a proxied exchange has no idle limit on the client’s side, and uploads no time limit', async () => {
+    const api = await backend(
+      startBackend((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        res.write(': ok\n\n');
+      }),
+    );
+    const site = await serveProxy({ proxy: [{ prefix: '/api', target: api.url }] });
+    let serverSocket: import('node:net').Socket | undefined;
+    site.server.on('request', (req: IncomingMessage) => (serverSocket = req.socket as import('node:net').Socket));
+    const res = await open(site.port, '/api/events');
+    expect(await nextChunk(res)).toBe(': ok\n\n');
+    // An event stream may stay quiet for longer than the server's 120 s for idle sockets.
+    expect(serverSocket?.timeout).toBe(0);
+    expect((site.server as import('node:http').Server).requestTimeout).toBe(0);
+    res.destroy();
+  });
+
+  it('without a proxy, the server keeps its whole-request limit', async () => {
+    const site = await serveProxy({});
+    expect((site.server as import('node:http').Server).requestTimeout).toBe(30_000);
+  });
+
+  it('the backend sees this server in Via, after any proxies before it', async () => {
+    const echo = await backend(startEcho());
+    const site = await serveProxy({ proxy: [{ prefix: '/api', target: echo.url }] });
+    expect(echoed(await rawRequest(site.port, '/api/a')).headers.via).toBe('1.1 tiny-serve');
+    expect(echoed(await rawRequest(site.port, '/api/b', { headers: { Via: '1.1 corp-proxy' } })).headers.via).toBe('1.1 corp-proxy, 1.1 tiny-serve');
+  });
+
+  it('a cookie’s Domain=.<target> (with the leading dot) is dropped too', async () => {
+    const api = await backend(
+      startBackend((_req, res) => {
+        res.writeHead(200, { 'Set-Cookie': ['a=1; Domain=.127.0.0.1; Path=/', 'b=2; Domain=other.example'] });
+        res.end();
+      }),
+    );
+    const site = await serveProxy({ proxy: [{ prefix: '/api', target: api.url }] });
+    expect((await rawRequest(site.port, '/api/x')).headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Domain=other.example']);
   });
 });

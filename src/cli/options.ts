@@ -87,7 +87,7 @@ const TABLE = [
     name: 'single',
     type: 'string',
     group: 'Files:',
-    describe: 'Single-page app: serve this file for missing paths without an extension (bare flag: index.html)',
+    describe: 'Single-page app: serve this file to navigations (Accept: text/html) of missing paths (bare flag: index.html)',
     mayTurnOff: true,
   },
   { name: 'clean-urls', type: 'boolean', group: 'Files:', describe: 'Serve /about from about.html and redirect /about.html to /about' },

@@ -91,6 +91,9 @@ export function requestHeaders(req: IncomingMessage, rule: CompiledRule, context
   headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
   if (host !== undefined) headers['x-forwarded-host'] = host;
   else delete headers['x-forwarded-host'];
+  // RFC 9110 §7.6.3: an intermediary adds itself to Via, after those before it.
+  const via = `${req.httpVersionMajor === 2 ? '2' : req.httpVersion} tiny-serve`;
+  headers.via = req.headers.via ? `${String(req.headers.via)}, ${via}` : via;
   return headers;
 }
 
@@ -207,6 +210,8 @@ export function openBackendRequest(
       headers,
       agent: context.agentFor(rule),
       rejectUnauthorized: rule.secure,
+      // From the start: a target that never completes the connection is as silent as one that never answers.
+      timeout: rule.timeoutMs,
     });
   } catch (error) {
     answerFailure(req, res, rule, error);
@@ -214,6 +219,9 @@ export function openBackendRequest(
   }
   // Inactivity before the answer: an upload that keeps flowing is never cut, a backend that says nothing is.
   proxyReq.setTimeout(rule.timeoutMs, () => proxyReq.destroy(new BackendTimeout('timeout')));
+  // The client's side has no idle limit of its own while proxied: the backend decides how long the
+  // exchange may be quiet (an event stream, a long poll), and the rule's timeout guards the wait above.
+  req.setTimeout(0);
   let answered = false;
   let complete = false;
   proxyReq.once('response', (proxyRes: IncomingMessage) => {
@@ -236,15 +244,20 @@ export function relayResponse(res: ServerResponse, proxyRes: IncomingMessage, ru
   proxyReq.setTimeout(0);
   if (clientGone(res)) return void proxyRes.destroy();
   try {
-    res.writeHead(proxyRes.statusCode ?? 502, responseHeaders(proxyRes, rule));
+    // The prototype's writeHead: the backend's headers go as they are, past any option headers
+    // (--cors, --header, header rules) a fallback request was decorated with before it was proxied.
+    const writeHead = Object.getPrototypeOf(res).writeHead as ServerResponse['writeHead'];
+    writeHead.call(res, proxyRes.statusCode ?? 502, responseHeaders(proxyRes, rule));
   } catch (error) {
     proxyRes.destroy();
     answerFailure(res.req, res, rule, error);
     return;
   }
   // A backend dying mid-body fails the pipeline, which destroys the client's connection (or stream).
+  // Who went first: a client leaving closes the response while the backend's answer is still open.
+  let clientLeft = false;
+  res.once('close', () => (clientLeft = !proxyRes.complete && !proxyRes.destroyed));
   pipeline(proxyRes, res, (error) => {
-    const clientLeft = (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
     if (error && !clientLeft) notes.set(res, { target: rule.label, problem: 'backend closed mid-body' });
   });
 }

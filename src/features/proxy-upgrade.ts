@@ -3,6 +3,7 @@
 // side closes. A backend that answers without switching gets its answer relayed as for any request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { pageWithNote, sendAnswer } from '../http/pages.js';
 import { endToEnd, forwardExchange, openBackendRequest, relayResponse, requestHeaders, type CompiledRule, type ExchangeContext } from './proxy-forward.js';
 
 /**
@@ -12,6 +13,46 @@ import { endToEnd, forwardExchange, openBackendRequest, relayResponse, requestHe
  */
 export function isUpgrade(req: IncomingMessage): boolean {
   return (req as { upgrade?: boolean }).upgrade === true && req.headers.upgrade !== undefined && req.httpVersionMajor === 1;
+}
+
+function declaresBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * Forwards an upgrade request that carries a body as a plain exchange: exactly Content-Length bytes
+ * are read from the connection (with backpressure) and sent on; a chunked body (which node has not
+ * parsed here) is refused with 400. The connection closes after the answer, as for every upgrade.
+ */
+function forwardWithBodyOnSocket(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rule: CompiledRule,
+  context: ExchangeContext,
+  path: string,
+  client: Duplex,
+): void {
+  const length = Number(req.headers['content-length']);
+  if (req.headers['transfer-encoding'] !== undefined || !Number.isSafeInteger(length)) {
+    return sendAnswer(req, res, pageWithNote(400, 'An Upgrade request with a chunked body cannot be proxied; send it without Upgrade.'));
+  }
+  const proxyReq = openBackendRequest(req, res, rule, context, path, requestHeaders(req, rule, context));
+  if (!proxyReq) return;
+  proxyReq.on('response', (proxyRes) => relayResponse(res, proxyRes, rule, proxyReq));
+  let left = length;
+  const onData = (chunk: Buffer): void => {
+    const part = chunk.subarray(0, left);
+    left -= part.length;
+    if (left === 0) {
+      client.off('data', onData);
+      proxyReq.end(part);
+    } else if (!proxyReq.write(part)) {
+      client.pause();
+      proxyReq.once('drain', () => client.resume());
+    }
+  };
+  client.on('data', onData);
+  client.resume();
 }
 
 /** Ties two sockets together: both go as soon as either closes or fails; `tunnels` holds them meanwhile. */
@@ -43,6 +84,10 @@ export function forwardUpgrade(
 ): void {
   const client = res.socket;
   if (!client) return forwardExchange(req, res, rule, context, path);
+  // A body before the switch (curl --http2 -d sends `Upgrade: h2c` with one): node left it on the
+  // connection, unread. Such a request goes as a plain one (RFC 9110 §7.8 lets a server ignore
+  // Upgrade), its body read from the connection.
+  if (declaresBody(req)) return forwardWithBodyOnSocket(req, res, rule, context, path, client);
   const headers = { ...requestHeaders(req, rule, context), connection: 'Upgrade', upgrade: req.headers.upgrade };
   const proxyReq = openBackendRequest(req, res, rule, context, path, headers);
   if (!proxyReq) return;

@@ -15,6 +15,8 @@ export { proxyNote, type ProxyNote } from './proxy-forward.js';
 
 /** Seconds a backend may stay silent before it has answered. */
 export const DEFAULT_PROXY_TIMEOUT = 30;
+const MIN_TIMEOUT = 0.001;
+const MAX_TIMEOUT = 2_147_483;
 
 type ParsedTarget = Extract<Target, { ok: true }>;
 
@@ -54,8 +56,9 @@ function parseProxyTarget(target: string): Pick<CompiledRule, 'protocol' | 'host
 export function compileProxyRule(rule: ProxyRule): CompiledRule {
   const { prefix, target, keepHost = false, timeout = DEFAULT_PROXY_TIMEOUT, secure = true } = rule;
   if (typeof target !== 'string') throw new UserError('a proxy rule needs a target URL');
-  if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
-    throw new UserError(`proxy timeout must be a positive number of seconds, got ${String(timeout)}`);
+  // Timers take whole milliseconds up to 2^31 - 1: outside that, node turns the timer off or warns.
+  if (typeof timeout !== 'number' || !(timeout >= MIN_TIMEOUT && timeout <= MAX_TIMEOUT)) {
+    throw new UserError(`proxy timeout must be a number of seconds from ${MIN_TIMEOUT} to ${MAX_TIMEOUT}, got ${String(timeout)}`);
   }
   const normalized = prefix === undefined ? undefined : normalizePrefix(prefix);
   return {
@@ -128,12 +131,15 @@ function backendPath(req: IncomingMessage, target: ParsedTarget, rule: CompiledR
 
 export interface Proxy {
   /**
-   * The routing step: takes a request under a prefix, or (with a fallback target) one whose method
-   * the site does not serve (anything but GET and HEAD). True when it took it.
+   * The rule that takes a request before any file step: the longest prefix it lies under, or (with
+   * a fallback target) one the site could not answer with a file: a method other than GET and HEAD,
+   * or an upgrade (WebSocket: no file ever answers one). Undefined: the site's.
    */
-  route(req: IncomingMessage, res: ServerResponse, target: ParsedTarget): boolean;
-  /** For a request the site has no file for: true when a fallback target took it. */
-  fallback(req: IncomingMessage, res: ServerResponse, target: ParsedTarget): boolean;
+  ruleFor(req: IncomingMessage, target: ParsedTarget): CompiledRule | undefined;
+  /** The fallback target's rule, for a request the site has no file for; undefined without one. */
+  readonly fallbackRule: CompiledRule | undefined;
+  /** Sends the request to the rule's backend and its answer back. */
+  forward(req: IncomingMessage, res: ServerResponse, target: ParsedTarget, rule: CompiledRule): void;
   /** Ends open tunnels and idle backend connections; exchanges in flight finish. */
   close(): void;
 }
@@ -173,22 +179,18 @@ export function createProxy(rules: ProxyRule[] | undefined, { dropAuthorization 
     },
   };
 
-  function forward(req: IncomingMessage, res: ServerResponse, target: ParsedTarget, rule: CompiledRule): true {
-    const path = backendPath(req, target, rule);
-    if (isUpgrade(req)) forwardUpgrade(req, res, rule, context, path, tunnels);
-    else forwardExchange(req, res, rule, context, path);
-    return true;
-  }
-
   return {
-    route(req, res, target) {
+    fallbackRule,
+    ruleFor(req, target) {
       const rule = prefixed.find(({ prefix }) => isUnder(target.path, prefix!));
-      if (rule) return forward(req, res, target, rule);
-      if (fallbackRule && req.method !== 'GET' && req.method !== 'HEAD') return forward(req, res, target, fallbackRule);
-      return false;
+      if (rule) return rule;
+      const notForFiles = (req.method !== 'GET' && req.method !== 'HEAD') || isUpgrade(req);
+      return notForFiles ? fallbackRule : undefined;
     },
-    fallback(req, res, target) {
-      return fallbackRule ? forward(req, res, target, fallbackRule) : false;
+    forward(req, res, target, rule) {
+      const path = backendPath(req, target, rule);
+      if (isUpgrade(req)) forwardUpgrade(req, res, rule, context, path, tunnels);
+      else forwardExchange(req, res, rule, context, path);
     },
     close() {
       closed = true;

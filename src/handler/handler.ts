@@ -175,15 +175,20 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const requested = parseTarget(req.url ?? '/');
     // Every step after this one sees paths relative to the base, as if the site were at `/`.
     const target = base ? scopeToBase(base, requested) : requested;
+    // Proxied requests skip every file step: never cached, compressed, given ETags or rewritten, and
+    // the backend's answer goes back as it is (its own CORS, its Cache-Control). Their prefixes are
+    // absolute: matched on the path as requested, before the base is taken off. --auth guards them.
+    const proxied = requested.ok ? proxy?.ruleFor(req, requested) : undefined;
+    if (proxy && proxied && requested.ok) {
+      if (!checkAuth || checkAuth(req, res)) proxy.forward(req, res, requested, proxied);
+      return;
+    }
     // Option headers go on every response, 401/405/400 included (a cross-origin client must be able
     // to read those too); path rules need a path.
     decorate?.(req, res, target.ok ? target.path : undefined);
     // A preflight carries no credentials by design, and reveals nothing: it skips auth.
     if (cors && isPreflight(req)) return sendPreflight(req, res);
     if (checkAuth && !checkAuth(req, res)) return;
-    // Proxied paths skip every file step: never cached, compressed, given ETags or rewritten. Their
-    // prefixes are absolute: matched on the path as requested, before the base is taken off.
-    if (requested.ok && proxy?.route(req, res, requested)) return;
     if (next && req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (!acceptMethod(req, res)) return;
     if (!target.ok) return 'outside' in target ? answerOutsideBase(req, res, target, next) : sendPage(req, res, 400);
@@ -197,7 +202,8 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     const located = await locator.locate(req, target);
     if (located.kind === 'redirect') return sendRedirect(req, res, base ? locationUnderBase(base, located.location) : located.location, located.status);
     if (located.kind === 'listing') return sendAnswer(req, res, await listing(located, wantsJson(req, located.query), stamp));
-    if (located.kind === 'missing' && requested.ok && proxy?.fallback(req, res, requested)) return;
+    // The fallback target answers what the site has no file for (its answer bypasses the option headers).
+    if (located.kind === 'missing' && requested.ok && proxy?.fallbackRule) return proxy.forward(req, res, requested, proxy.fallbackRule);
     if (located.kind === 'missing' && next) return next();
     const sent = located.kind === 'missing' ? await sendNotFound(req, res) : await sendFile(req, res, await representationOf(req, located));
     if (sent && key !== undefined) answers.keep(key, sent, stamp);

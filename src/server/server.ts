@@ -55,6 +55,7 @@ const https = (): typeof import('node:https') => load('node:https');
  * end, headersSent, destroyed, 'close'), so it is handed them as they are.
  */
 export function createServer(handler: Handler): Server;
+/** `upgrades`: a proxy is configured (upgrade requests reach the handler; uploads have no time limit). */
 export function createServer(handler: Handler, tls: ServerTls | undefined, upgrades?: boolean): AnyServer;
 export function createServer(handler: Handler, tls?: ServerTls, upgrades = false): AnyServer {
   const { socketTimeout, handshakeTimeout, maxHeaderSize, ...timeouts } = SERVER_LIMITS;
@@ -77,8 +78,10 @@ export function createServer(handler: Handler, tls?: ServerTls, upgrades = false
     if (upgrades) answerUpgrades(server, checked);
     return server;
   }
-  // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400.
-  const httpOptions = { ...timeouts, maxHeaderSize, requireHostHeader: true };
+  // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400. With a
+  // proxy, a request body may take as long as the upload does (static files read no bodies, and
+  // headersTimeout still drops a slowloris head): no whole-request limit.
+  const httpOptions = { ...timeouts, ...(upgrades ? { requestTimeout: 0 } : {}), maxHeaderSize, requireHostHeader: true };
   const server = tls ? https().createServer({ ...tls.options, ...httpOptions, handshakeTimeout }, handler) : createHttpServer(httpOptions, handler);
   server.setTimeout(socketTimeout);
   refuseConnect(server);
