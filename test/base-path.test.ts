@@ -2,7 +2,7 @@
 // redirects into it, 404 outside it (traversal included), and every feature under it: directory and
 // clean-URL redirects, listings, the SPA fallback, 404.html, config rules, live reload, HTTPS, serve()'s
 // URLs, the middleware's next(), and the CLI (flag spellings, config key, banner, --open, errors).
-import { chmodSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as h2Connect } from 'node:http2';
@@ -699,37 +699,3 @@ describe('the CLI', () => {
   });
 });
 
-describe.skipIf(process.platform !== 'linux')('--open under a base', () => {
-  let bin: string;
-  const record = (): string => join(bin, 'opened');
-  beforeAll(() => {
-    bin = mkdtempSync(join(tmpdir(), 'tiny-serve-open-'));
-    // A stand-in for xdg-open that records what it was asked to open.
-    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > "${record()}"\n`);
-    chmodSync(join(bin, 'xdg-open'), 0o755);
-  });
-  afterEach(async () => {
-    await stopAll();
-    rmSync(record(), { force: true });
-  });
-  afterAll(() => rmSync(bin, { recursive: true, force: true }));
-
-  const recorded = (): string => {
-    try {
-      return readFileSync(record(), 'utf8');
-    } catch {
-      return '';
-    }
-  };
-
-  it.each([
-    [['--open'], '/repo/'],
-    [['--open', '/nested/'], '/repo/nested/'],
-    [['--open', 'nested/page.html'], '/repo/nested/page.html'],
-  ])('%j opens the site\'s URL at %s', async (flags, path) => {
-    const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--quiet', '--base', 'repo', ...flags], { env: { PATH: `${bin}:${process.env.PATH}` } });
-    const port = await cli.port();
-    expect(await waitFor(() => recorded().endsWith('\n'), 5000)).toBe(true);
-    expect(recorded().trim()).toBe(`http://127.0.0.1:${port}${path}`);
-  });
-});

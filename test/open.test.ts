@@ -33,6 +33,10 @@ describe.skipIf(process.platform !== 'linux')('--open', () => {
     [['--open'], '/'],
     [['--open', '/nested/'], '/nested/'],
     [['--open', 'snow ☃/'], '/snow%20%E2%98%83/'],
+    // Under a base the path is the site's: the base goes in front.
+    [['--base', 'repo', '--open'], '/repo/'],
+    [['--base', 'repo', '--open', '/nested/'], '/repo/nested/'],
+    [['--base', 'repo', '--open', 'nested/page.html'], '/repo/nested/page.html'],
   ])('%j opens the served URL at %s', async (flags, path) => {
     const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--quiet', ...flags], { env: { PATH: `${bin}:${process.env.PATH}` } });
     const port = await cli.port();
