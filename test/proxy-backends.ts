@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { afterEach } from 'vitest';
 
 export interface Backend {
   server: Server;
@@ -122,4 +123,21 @@ export async function startWebSocketBackend(): Promise<Backend & { readonly tunn
 export function textFrame(text: string): Buffer {
   const payload = Buffer.from(text);
   return Buffer.concat([Buffer.from([0x81, payload.length]), payload]);
+}
+
+/**
+ * A test file's cleanups, run after each test (last first), and `backend()`, which awaits a backend
+ * and registers its close. Call once at the top of a test file.
+ */
+export function cleanupsPerTest(): { cleanups: (() => Promise<void> | void)[]; backend: <B extends Backend>(started: Promise<B>) => Promise<B> } {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  async function backend<B extends Backend>(started: Promise<B>): Promise<B> {
+    const one = await started;
+    cleanups.push(() => one.close());
+    return one;
+  }
+  return { cleanups, backend };
 }

@@ -1,7 +1,7 @@
 // The proxy with TLS on either side: HTTP/2 clients reaching HTTP/1.1 backends (hop-by-hop fields
 // never reach an h2 response), WebSocket tunnels on an HTTPS port (HTTP/1.1 and the HTTP/1.1 side of
 // an HTTP/2 port), and https targets with a self-signed certificate, refused unless `secure: false`.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as h2Connect, type ClientHttp2Session } from 'node:http2';
@@ -11,7 +11,7 @@ import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.
 import { SERVER_LIMITS } from '../src/server/server.js';
 import { SITE, makeCertificates, rawRequest, waitFor, type Certificates, type RawResponse } from './helpers.js';
 import { delay } from './cli-helpers.js';
-import { startBackend, startEcho, startWebSocketBackend, textFrame, type Backend } from './proxy-backends.js';
+import { startBackend, startEcho, startWebSocketBackend, textFrame, cleanupsPerTest } from './proxy-backends.js';
 
 const HOST = '127.0.0.1';
 let certs: Certificates;
@@ -22,16 +22,7 @@ beforeAll(() => {
 });
 afterAll(() => certs.cleanup());
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function backend<B extends Backend>(started: Promise<B>): Promise<B> {
-  const one = await started;
-  cleanups.push(() => one.close());
-  return one;
-}
+const { cleanups, backend } = cleanupsPerTest();
 
 async function serveTls(options: Partial<ServeOptions>): Promise<ServeHandle> {
   const handle = await serve({ root: SITE, host: HOST, port: 0, sslCert: certs.cert, sslKey: certs.key, ...options });

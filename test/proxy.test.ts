@@ -2,7 +2,7 @@
 // queries as sent, headers both ways (hop-by-hop, X-Forwarded-*, Host, Set-Cookie, Location),
 // streaming (chunked, SSE, WebSocket), failures (502, 504, a backend dying mid-body, a client
 // leaving), what can never be reached (absolute-form targets, dot segments), --auth, HTTP/2 clients.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -10,20 +10,11 @@ import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.
 import { createHandler } from '../src/handler/handler.js';
 import { SITE, collect, exchange, rawRequest, waitFor, type RawResponse } from './helpers.js';
 import { freePort } from './cli-helpers.js';
-import { startBackend, startEcho, startWebSocketBackend, textFrame, acceptFor, type Backend } from './proxy-backends.js';
+import { startBackend, startEcho, startWebSocketBackend, textFrame, acceptFor, type Backend, cleanupsPerTest } from './proxy-backends.js';
 
 const HOST = '127.0.0.1';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function backend<B extends Backend>(started: Promise<B>): Promise<B> {
-  const one = await started;
-  cleanups.push(() => one.close());
-  return one;
-}
+const { cleanups, backend } = cleanupsPerTest();
 
 async function serveProxy(options: Partial<ServeOptions>): Promise<ServeHandle> {
   const handle = await serve({ root: SITE, host: HOST, port: 0, ...options });
