@@ -10,7 +10,7 @@ import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.
 import { createHandler } from '../src/handler/handler.js';
 import { SITE, collect, exchange, rawRequest, waitFor, type RawResponse } from './helpers.js';
 import { freePort } from './cli-helpers.js';
-import { startBackend, startEcho, startWebSocketBackend, textFrame, acceptFor, type Backend, cleanupsPerTest } from './proxy-backends.js';
+import { startBackend, startEcho, startWebSocketBackend, textFrame, acceptFor, cleanupsPerTest } from './proxy-backends.js';
 
 const HOST = '127.0.0.1';
 
