@@ -8,17 +8,18 @@ import type { ByteRange, Multipart } from './range.js';
 import type { Coding } from '../types.js';
 import { BROTLI_QUALITY, GZIP_LEVEL } from './encoding.js';
 
-/** Read size for compressed bodies: fewer, larger reads than the 64 KiB default for big files. */
+/**
+ * Read size for file bodies: fewer, larger reads than the 64 KiB default for big files, and the size
+ * of each pooled buffer.
+ */
 const READ_CHUNK = 256 * 1024;
 
 /**
- * Read size for plain file bodies, and the size of each pooled buffer: a file up to this size is one
- * read and one write, and a larger one few of each.
+ * Idle buffers kept for the next bodies: as many as bodies were in flight at once, up to 64 (16 MiB).
+ * Fewer than the downloads running at once would bring the garbage back (those past the pool's size
+ * allocated and dropped on every chunk).
  */
-const BODY_CHUNK = 512 * 1024;
-
-/** Idle buffers kept for the next body: enough for as many downloads at once, 8 MiB at most. */
-const POOLED_BUFFERS = 16;
+const POOLED_BUFFERS = 64;
 
 /**
  * Read buffers for file bodies, used again and again: a buffer comes back once the connection has
@@ -29,7 +30,7 @@ const POOLED_BUFFERS = 16;
  */
 const idleBuffers: Buffer[] = [];
 
-const takeBuffer = (): Buffer => idleBuffers.pop() ?? Buffer.allocUnsafeSlow(BODY_CHUNK);
+const takeBuffer = (): Buffer => idleBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK);
 
 /** A write callback that returns `buffer` to the pool; after a failed write it is left to the collector. */
 const returnBuffer =
@@ -136,7 +137,7 @@ async function sendPieces(handle: FileHandle, pieces: (Buffer | ByteRange)[], re
       for (let position = piece.start; position <= piece.end; ) {
         if (!room && !(await roomFor(res))) return;
         const buffer = takeBuffer();
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(BODY_CHUNK, piece.end - position + 1), position);
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_CHUNK, piece.end - position + 1), position);
         if (bytesRead === 0) throw new Error(`file shrank by ${piece.end - position + 1} bytes while being sent`);
         if (clientGone(res)) return returnBuffer(buffer)();
         position += bytesRead;
