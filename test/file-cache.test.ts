@@ -2,10 +2,12 @@
 // request, whether the file's bytes, its lookup or a miss was cached. And it does keep what it may:
 // a repeated request asks the file system nothing.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as files from '../src/files/fs-access.js';
+import { CACHE_LIMITS } from '../src/files/file-cache.js';
 import { forgetFsCalls, fsCalls } from './fs-spies.js';
 import { copySite, keepAliveClient, rawRequest, startServer, useServedCopy, type TestServer } from './helpers.js';
 
@@ -168,6 +170,30 @@ describe('a repeated request asks the file system nothing', () => {
     expect(again.status).toBe(status);
     expect(again.headers).toEqual({ ...first.headers, date: again.headers.date });
     expect(again.body.equals(first.body)).toBe(true);
+  });
+
+  // Files up to 1 MiB are kept whole; a larger one is opened and streamed every time.
+  it.each([
+    ['a 1 MiB file is kept in memory', 1024 * 1024, {}],
+    ['a file over the limit is streamed', CACHE_LIMITS.maxFileBytes + 1, { openForReading: [expect.stringMatching(/big\.bin$/)] }],
+  ])('%s', async (_name, size, repeatCalls) => {
+    const content = randomBytes(size);
+    writeFileSync(join(copy.root, 'big.bin'), content);
+    const first = await client.get('/big.bin');
+    expect(first.body.equals(content)).toBe(true);
+    forgetFsCalls(files);
+    const again = await client.get('/big.bin');
+    expect(fsCalls(files)).toEqual(repeatCalls);
+    expect(again.body.equals(content)).toBe(true);
+  });
+
+  it('serves each in-place edit of a 1 MiB file at once', async () => {
+    const path = join(copy.root, 'big.bin');
+    for (const fill of [1, 2, 3]) {
+      writeFileSync(path, Buffer.alloc(1024 * 1024, fill));
+      const { body } = await client.get('/big.bin');
+      expect([body.length, body[0], body.at(-1)]).toEqual([1024 * 1024, fill, fill]);
+    }
   });
 
   it.each([

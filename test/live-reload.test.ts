@@ -338,10 +338,10 @@ describe('injected HTML over HTTP', () => {
     expect(after.headers.etag).not.toBe(before.headers.etag);
   });
 
-  // 8 KiB stays in the file cache; 400 KiB is past its per-file limit and is read from disk.
+  // 8 KiB stays in the file cache; 1.5 MiB is past its per-file limit and is read from disk.
   describe.each([
     ['8 KiB', 8 * 1024],
-    ['400 KiB', 400 * 1024],
+    ['1.5 MiB', 1.5 * 1024 * 1024],
   ])('a %s HTML page', (_size, size) => {
     function bigPage(): Buffer {
       const head = Buffer.from('<!doctype html><meta charset="utf-8"><title>big</title><body>\n');

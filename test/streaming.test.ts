@@ -1,12 +1,13 @@
 // Bodies: exact byte counts while files grow or shrink, no descriptor left by an aborted download,
 // HEAD and 304 that never open the file, and freshness: what is on disk now is what the next request gets.
 import { describe, expect, it, vi } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import * as files from '../src/files/fs-access.js';
 import { forgetFsCalls, fsCalls } from './fs-spies.js';
-import { openDescriptorsOf, rawRequest, useServedCopy, waitFor, type RawResponse } from './helpers.js';
+import { collect, openDescriptorsOf, rawRequest, useServedCopy, waitFor, type RawResponse } from './helpers.js';
 
 // The functions that open a file are the ones watched here (lookup and stat only read metadata).
 vi.mock('../src/files/fs-access.js', async (importOriginal) => (await import('./fs-spies.js')).spiedFsAccess(importOriginal));
@@ -90,6 +91,26 @@ describe('file bodies', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await waitFor(() => openDescriptorsOf(file) === 0, 3000)).toBe(true);
   });
+
+  // Read buffers are used again once a connection has taken their bytes: one handed on while a stalled
+  // connection still had it queued would send another file's bytes.
+  it('sends every download its own bytes while many are in flight and their readers stall', async () => {
+    const contents = Array.from({ length: 8 }, (_, index) => {
+      const bytes = randomBytes(8 * MiB + index * 1000);
+      writeFileSync(join(copy.root, `part-${index}.bin`), bytes);
+      return bytes;
+    });
+    const responses = await Promise.all(contents.map((_, index) => startDownload(copy.server.port, `/part-${index}.bin`)));
+    for (const res of responses) res.pause();
+    // One at a time: while one is read, every other connection is stalled with bytes queued.
+    const wrong: number[] = [];
+    for (const [index, res] of responses.entries()) {
+      const body = collect(res);
+      res.resume();
+      if (!(await body).body.equals(contents[index]!)) wrong.push(index);
+    }
+    expect(wrong).toEqual([]);
+  });
 });
 
 // Validators and length come from metadata alone: HEAD and a 304 never open the file, whether the
@@ -102,12 +123,12 @@ describe.each([
 
   it('HEAD of a file too big to keep in memory', async () => {
     const big = join(copy.root, 'big.bin');
-    writeFileSync(big, Buffer.alloc(MiB, 5));
+    writeFileSync(big, Buffer.alloc(2 * MiB, 5));
     forgetFsCalls(files);
     const head = await rawRequest(copy.server.port, '/big.bin', { method: 'HEAD' });
     expect(fsCalls(files, OPENERS)).toEqual({});
     expect(head.status).toBe(200);
-    expect(head.headers['content-length']).toBe(String(MiB));
+    expect(head.headers['content-length']).toBe(String(2 * MiB));
     expect(openDescriptorsOf(big)).toBe(0);
   });
 
@@ -118,7 +139,7 @@ describe.each([
     ['a small file, If-None-Match', '/hello.txt', 'HEAD', (first: RawResponse) => ({ 'If-None-Match': first.headers.etag! })],
     ['a small file served before, If-None-Match', '/hello.txt', 'GET', (first: RawResponse) => ({ 'If-None-Match': first.headers.etag! })],
   ])('304 for %s', async (_case, path, firstMethod, conditions) => {
-    writeFileSync(join(copy.root, 'big.bin'), Buffer.alloc(MiB, 5));
+    writeFileSync(join(copy.root, 'big.bin'), Buffer.alloc(2 * MiB, 5));
     const first = await rawRequest(copy.server.port, path, { method: firstMethod });
     forgetFsCalls(files);
     const revalidated = await rawRequest(copy.server.port, path, { headers: conditions(first) });

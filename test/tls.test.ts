@@ -2,6 +2,7 @@
 // both, `http2: false`, aborted h2 downloads, graceful close, the HTTP/1.1 fallback's limits, and the CLI's
 // TLS flags (banner, --no-http2, .p12, config file) with one line for each bad certificate, key or passphrase.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { connect as h2Connect, constants as http2Constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
@@ -253,6 +254,31 @@ describe('HTTP/2 downloads', () => {
     abort(stream);
 
     expect(await waitFor(() => openDescriptorsOf(big) === 0, 3000)).toBe(true);
+  });
+});
+
+describe('HTTP/2 downloads side by side', () => {
+  // Read buffers are used again once a stream has taken their bytes, and an HTTP/2 stream holds on
+  // to what it was given until flow control lets it out: nothing may be handed on before that.
+  it('send every stream its own bytes while the others are stalled by flow control', async () => {
+    const root = siteCopy();
+    const contents = Array.from({ length: 4 }, (_, index) => {
+      const bytes = randomBytes(4 * MiB + index * 1000);
+      writeFileSync(join(root, `part-${index}.bin`), bytes);
+      return bytes;
+    });
+    const handle = await serveTls({ root });
+    const session = await openSession(handle.url);
+    const started = await Promise.all(contents.map((_, index) => h2Start(session, { path: `/part-${index}.bin` })));
+    for (const { stream } of started) stream.pause();
+    // One at a time: while one is read, every other stream is stalled with bytes queued.
+    const wrong: number[] = [];
+    for (const [index, { stream }] of started.entries()) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      if (!Buffer.concat(chunks).equals(contents[index]!)) wrong.push(index);
+    }
+    expect(wrong).toEqual([]);
   });
 });
 

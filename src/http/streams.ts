@@ -1,6 +1,6 @@
 // Streaming bodies: file bytes (whole or one range), multipart/byteranges, on-the-fly compression.
 // Every body is exactly as long as announced, and every descriptor is released on end or abort.
-import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { constants as zlib, createBrotliCompress, createGzip } from 'node:zlib';
 import type { ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
@@ -8,8 +8,36 @@ import type { ByteRange, Multipart } from './range.js';
 import type { Coding } from '../types.js';
 import { BROTLI_QUALITY, GZIP_LEVEL } from './encoding.js';
 
-/** Read size for file bodies: fewer, larger reads than the 64 KiB default for big files. */
+/**
+ * Read size for file bodies: fewer, larger reads than the 64 KiB default for big files, and the size
+ * of each pooled buffer.
+ */
 const READ_CHUNK = 256 * 1024;
+
+/**
+ * Idle buffers kept for the next bodies: as many as bodies were in flight at once, up to 64 (16 MiB).
+ * Fewer than the downloads running at once would bring the garbage back (those past the pool's size
+ * allocated and dropped on every chunk).
+ */
+const POOLED_BUFFERS = 64;
+
+/**
+ * Read buffers for file bodies, used again and again: a buffer comes back once the connection has
+ * taken its bytes (its write's callback), so a body makes no garbage. Buffers dropped after every
+ * chunk piled up as external memory until V8 got round to collecting them (tens of MiB of resident
+ * memory under load), and allocating them cost as much as reading into them. When more bodies are
+ * in flight than the pool holds, the extra buffers are allocated and left to the collector.
+ */
+const idleBuffers: Buffer[] = [];
+
+const takeBuffer = (): Buffer => idleBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK);
+
+/** A write callback that returns `buffer` to the pool; after a failed write it is left to the collector. */
+const returnBuffer =
+  (buffer: Buffer) =>
+  (error?: Error | null): void => {
+    if (!error && idleBuffers.length < POOLED_BUFFERS) idleBuffers.push(buffer);
+  };
 
 /** Fails the pipeline when the source ends before `expected` bytes (the file shrank). */
 class ExactLength extends Transform {
@@ -48,9 +76,8 @@ const ignore = (): void => {};
  * Streams bytes `start..end` (inclusive) of an open file into `res`, whose headers are written. A
  * file that grows is cut at `end`; one that shrinks destroys the connection.
  */
-export function streamFile(handle: FileHandle, { start, end }: ByteRange, res: ServerResponse): void {
-  const file = handle.createReadStream({ start, end, highWaterMark: READ_CHUNK });
-  pipeline(file, new ExactLength(end - start + 1), res, ignore);
+export function streamFile(handle: FileHandle, range: ByteRange, res: ServerResponse): void {
+  void sendPieces(handle, [range], res);
 }
 
 /** Streams a whole file of `size` bytes through a brotli or gzip compressor into `res`. */
@@ -67,22 +94,60 @@ export function streamCompressed(handle: FileHandle, size: number, coding: Codin
 
 /** Streams a multipart/byteranges body: each part's header, then its bytes, then the closing line. */
 export function streamMultipart(handle: FileHandle, ranges: ByteRange[], framing: Multipart, res: ServerResponse): void {
-  // Plain positioned reads on the one handle: a read stream per part would leave a listener on the
-  // handle for every part until it closes.
-  async function* parts(): AsyncGenerator<Buffer> {
-    for (const [index, { start, end }] of ranges.entries()) {
-      yield Buffer.from(framing.partHeaders[index]!);
-      for (let position = start; position <= end; ) {
-        const length = Math.min(READ_CHUNK, end - position + 1);
-        const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(length), 0, length, position);
-        if (bytesRead === 0) return; // the file shrank: ExactLength fails the response
+  const pieces = ranges.flatMap((range, index) => [Buffer.from(framing.partHeaders[index]!), range]);
+  void sendPieces(handle, [...pieces, Buffer.from(framing.closing)], res);
+}
+
+/**
+ * Resolves true once `res` can take more, false if the client is gone first (then no drain comes).
+ * node:http2's compatibility response emits both events as node:http's does.
+ */
+function roomFor(res: ServerResponse): Promise<boolean> {
+  if (clientGone(res)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const drained = (): void => {
+      res.off('close', closed);
+      resolve(true);
+    };
+    const closed = (): void => {
+      res.off('drain', drained);
+      resolve(false);
+    };
+    res.once('drain', drained);
+    res.once('close', closed);
+  });
+}
+
+/**
+ * Writes `pieces` into `res` in order: text as it is, byte ranges read from the file into pooled
+ * buffers, one read ahead of the connection at most (it waits for room before reading more). Does
+ * what stream.pipeline did, without a stream per body: the handle is closed whatever happens; a short
+ * read (the file shrank) or a failed one destroys the response with the error, so the connection is
+ * cut and a short body is never taken for a complete one; a client gone stops the reads.
+ */
+async function sendPieces(handle: FileHandle, pieces: (Buffer | ByteRange)[], res: ServerResponse): Promise<void> {
+  let room = true;
+  try {
+    for (const piece of pieces) {
+      if (Buffer.isBuffer(piece)) {
+        if (!room && !(await roomFor(res))) return;
+        room = res.write(piece);
+        continue;
+      }
+      for (let position = piece.start; position <= piece.end; ) {
+        if (!room && !(await roomFor(res))) return;
+        const buffer = takeBuffer();
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_CHUNK, piece.end - position + 1), position);
+        if (bytesRead === 0) throw new Error(`file shrank by ${piece.end - position + 1} bytes while being sent`);
+        if (clientGone(res)) return returnBuffer(buffer)();
         position += bytesRead;
-        yield buffer.subarray(0, bytesRead);
+        room = res.write(buffer.subarray(0, bytesRead), returnBuffer(buffer));
       }
     }
-    yield Buffer.from(framing.closing);
+    res.end();
+  } catch (error) {
+    res.destroy(error as Error);
+  } finally {
+    await handle.close().catch(ignore);
   }
-  pipeline(Readable.from(parts()), new ExactLength(framing.length), res, () => {
-    void handle.close().catch(ignore);
-  });
 }
