@@ -22,7 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escapeHtml, humanSize, wantsJson, type ListingEntry } from '../src/features/listing.js';
+import { humanSize, wantsJson, type ListingEntry } from '../src/features/listing.js';
+import { escapeHtml } from '../src/http/pages.js';
 import { copySite, keepAliveClient, rawRequest, SITE, startServer, type RawResponse, type TestServer } from './helpers.js';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Answer } from '../types.js';
 import type { Dirent, Stats } from 'node:fs';
 import { readDirectory, statPath } from '../files/fs-access.js';
+import { escapeHtml } from '../http/pages.js';
 import type { Entry } from '../types.js';
 
 export interface ListingEntry {
@@ -121,10 +122,6 @@ export async function readListing(
   return entries;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
-}
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 

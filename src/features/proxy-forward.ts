@@ -4,7 +4,7 @@
 import type { Agent, ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import { pipeline } from 'node:stream';
-import { pageWithNote, sendAnswer } from '../http/pages.js';
+import { escapeHtml, pageWithNote, sendAnswer } from '../http/pages.js';
 import { clientGone } from '../http/streams.js';
 
 /** A proxy rule with its option work done: the target parsed, the prefix normalized. */
@@ -156,9 +156,6 @@ class BackendTimeout extends Error {
   readonly code = 'ETIMEDOUT';
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 /** Why the backend could not answer, in the words of the page and the log. */
 function failureOf(error: unknown, rule: CompiledRule): { status: number; problem: string; note: string } {

@@ -2,6 +2,13 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Answer } from '../types.js';
 
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text made safe for HTML content and quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+}
+
 /** Methods this server implements; sent in `Allow` on OPTIONS and 405 (RFC 9110 §15.5.6). */
 export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 
