@@ -127,6 +127,34 @@ describe('the CLI', () => {
     expect(cli.stderr).toBe('');
   });
 
+  it('the log tells a backend dying mid-body from a client leaving mid-download', async () => {
+    const api = await backend(
+      startBackend((req, res) => {
+        res.writeHead(200, { 'Content-Length': '100000' });
+        if (req.url === '/api/dies') {
+          res.write('x'.repeat(10));
+          setTimeout(() => res.socket?.destroy(), 50);
+          return;
+        }
+        // Endless until the client is gone.
+        const timer = setInterval(() => res.write('y'.repeat(10)), 20);
+        res.once('close', () => clearInterval(timer));
+      }),
+    );
+    const cli = startCli([SITE, '--proxy', `/api=${api.url}`, '-p', '0', '-H', HOST]);
+    const port = await cli.port();
+    await rawRequest(port, '/api/dies').catch(() => undefined);
+    await new Promise<void>((done) => {
+      const req = request({ host: HOST, port, path: '/api/leaves' }, (res) => res.once('data', () => (req.destroy(), done())));
+      req.on('error', () => {});
+      req.end();
+    });
+    expect(await waitFor(() => linesOf(cli.stdout).filter((line) => / GET \/api\//.test(line)).length === 2, 3_000)).toBe(true);
+    const logged = linesOf(cli.stdout).filter((line) => / GET \/api\//.test(line));
+    expect(logged.find((line) => line.includes('/api/dies'))).toContain('(backend closed mid-body)');
+    expect(logged.find((line) => line.includes('/api/leaves'))).not.toContain('backend closed mid-body');
+  });
+
   it('reads proxy rules from the config file', async () => {
     const echo = await backend(startEcho());
     const site = copySite();
