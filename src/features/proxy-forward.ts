@@ -254,8 +254,15 @@ export function relayResponse(res: ServerResponse, proxyRes: IncomingMessage, ru
   // Who went first: a client leaving closes the response while the backend's answer is still open.
   let clientLeft = false;
   res.once('close', () => (clientLeft = !proxyRes.complete && !proxyRes.destroyed));
+  // Noted as the backend's answer breaks, before the pipeline closes the response (and the log
+  // writes its line on that close).
+  const broke = (): void => {
+    if (!clientLeft && !proxyRes.complete) notes.set(res, { target: rule.label, problem: 'backend closed mid-body' });
+  };
+  proxyRes.once('aborted', broke);
+  proxyRes.once('error', broke);
   pipeline(proxyRes, res, (error) => {
-    if (error && !clientLeft) notes.set(res, { target: rule.label, problem: 'backend closed mid-body' });
+    if (error) broke();
   });
 }
 
