@@ -8,6 +8,10 @@ import { build } from 'esbuild';
 import { chmodSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
+import { builtinModules, createRequire } from 'node:module';
+import { promisify } from 'node:util';
+
+const requireHere = createRequire(import.meta.url);
 
 const CLI_OUTFILE = 'dist/tiny-serve.js';
 const LIBRARY_OUTFILE = 'dist/index.js';
@@ -51,6 +55,130 @@ const compactMimeDb = {
       }
       return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(kept))});`, loader: 'js' };
     });
+    // Our own `import db from 'mime-db'` takes the table as it is: esbuild's default import of a
+    // CommonJS module would first copy its ~1,000 keys into getters (~2 ms of every start).
+    builder.onResolve({ filter: /^mime-db$/ }, ({ importer, resolveDir }) =>
+      /[\\/]src[\\/]/.test(importer) ? { path: 'mime-db', namespace: 'mime-db-as-is', pluginData: resolveDir } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'mime-db-as-is' }, ({ pluginData }) => ({
+      contents: "export default require('mime-db');",
+      loader: 'js',
+      resolveDir: pluginData,
+    }));
+  },
+};
+
+/**
+ * Node's own modules are reached through `require`, not `import`: importing a built-in from ESM builds
+ * its ESM facade, which reads every export once, and on Node 24 reading node:http's exports loads
+ * undici (~40 ms of a cold start, for a fetch nothing makes). Each built-in becomes a one-line CommonJS
+ * module inside the bundle, whose exports esbuild reads only where they are used. Those the first
+ * response does not need (LAZY_BUILTINS) are not even loaded until one of their exports is read: a
+ * module of getters stands in for them, with the export names of the Node running the build.
+ */
+/**
+ * Plain functions of a lazy built-in stand in as forwarders rather than getters, so that taking one
+ * at start-up (yargs keeps `assert.strictEqual` in an object, encoding.ts promisifies `zlib.gzip`)
+ * does not load the module. Classes (capitalised) and functions with their own promisified form stay
+ * getters: `new`, `instanceof` and `util.promisify` must see the real thing.
+ */
+const forwards = (real, name) =>
+  typeof real[name] === 'function' && /^[a-z]/.test(name) && !(promisify.custom in real[name]);
+const LAZY_BUILTIN_RUNTIME = `module.exports = (load, got, forwarded) => {
+  const stand = {};
+  for (const name of got) Object.defineProperty(stand, name, { get: () => load()[name], enumerable: true });
+  for (const name of forwarded) stand[name] = function (...args) { return load()[name].apply(this, args); };
+  return stand;
+};`;
+const LAZY_BUILTINS = ['assert', 'child_process', 'cluster', 'crypto', 'http2', 'https', 'os', 'readline', 'tls', 'zlib'];
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(builder) {
+    const builtins = new Set(builtinModules);
+    builder.onResolve({ filter: /^lazy-builtin$/ }, () => ({ path: 'lazy-builtin', namespace: 'builtin-runtime' }));
+    builder.onLoad({ filter: /.*/, namespace: 'builtin-runtime' }, () => ({ contents: LAZY_BUILTIN_RUNTIME, loader: 'js' }));
+    builder.onResolve({ filter: /^(node:)?[a-z_/0-9]+$/ }, ({ path, namespace }) => {
+      const name = path.replace(/^node:/, '');
+      if (!builtins.has(name)) return undefined;
+      return namespace === 'builtin' ? { path: `node:${name}`, external: true } : { path: name, namespace: 'builtin' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path }) => {
+      const id = JSON.stringify(`node:${path}`);
+      if (!LAZY_BUILTINS.includes(path)) return { contents: `module.exports = require(${id});`, loader: 'js' };
+      const real = requireHere(`node:${path}`);
+      const names = Object.getOwnPropertyNames(real);
+      const forwarded = names.filter((name) => forwards(real, name));
+      const got = names.filter((name) => !forwards(real, name));
+      return {
+        contents: `module.exports = require('lazy-builtin')(() => require(${id}), ${JSON.stringify(got)}, ${JSON.stringify(forwarded)});`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
+ * Packages only `--help` and error messages use, evaluated on first call rather than at start-up:
+ * yargs and cliui import string-width and wrap-ansi, whose module bodies build an Intl.Segmenter and
+ * Unicode-property regexps (about a third of the bundle's top-level evaluation). Each import of them
+ * gets a stand-in default export that requires the real module, resolved from the importer, when first
+ * called; esbuild then evaluates the real one lazily.
+ */
+const DEFERRED_PACKAGES = ['string-width', 'wrap-ansi'];
+const deferHelpOnly = {
+  name: 'defer-help-only',
+  setup(builder) {
+    const filter = new RegExp(`^(${DEFERRED_PACKAGES.join('|')})$`);
+    builder.onResolve({ filter }, async ({ path, resolveDir, kind, pluginData }) => {
+      if (pluginData?.real) return undefined;
+      const real = await builder.resolve(path, { resolveDir, kind, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'deferred' };
+    });
+    builder.onResolve({ filter: /.*/, namespace: 'deferred' }, ({ path }) => ({ path }));
+    builder.onLoad({ filter: /.*/, namespace: 'deferred' }, ({ path }) => ({
+      contents: `let real;\nexport default (...args) => (real ??= require(${JSON.stringify(path)}).default)(...args);`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * yargs' factory calls `.version()` with no argument, which guesses the version by listing directories
+ * upward from the bundle (or the working directory) until a package.json turns up: directory reads at
+ * every start, for a version parser.ts sets itself. The call is removed; the build fails if yargs no
+ * longer reads as expected.
+ */
+const yargsNoVersionGuess = {
+  name: 'yargs-no-version-guess',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const guess = /\n\s*yargs\.version\(\);/g;
+      if ((source.match(guess) ?? []).length !== 1) throw new Error(`${path}: expected one yargs.version() in the factory`);
+      return { contents: source.replace(guess, ''), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * yargs checks its own state with assert.strictEqual/notStrictEqual on every parse, and loading
+ * node:assert also sets up colours and process.stderr (~4 ms of a start). yargs gets two equivalent
+ * checks that load node:assert only to report a failure.
+ */
+const YARGS_ASSERT = `export function strictEqual(actual, expected, message) {
+  if (!Object.is(actual, expected)) require('node:assert').strictEqual(actual, expected, message);
+}
+export function notStrictEqual(actual, expected, message) {
+  if (Object.is(actual, expected)) require('node:assert').notStrictEqual(actual, expected, message);
+}`;
+const yargsAssert = {
+  name: 'yargs-assert',
+  setup(builder) {
+    builder.onResolve({ filter: /^(node:)?assert$/ }, ({ importer }) =>
+      /[\\/]node_modules[\\/]yargs[\\/]/.test(importer) ? { path: 'assert', namespace: 'yargs-assert' } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'yargs-assert' }, () => ({ contents: YARGS_ASSERT, loader: 'js' }));
   },
 };
 
@@ -62,7 +190,7 @@ const shared = {
   target: 'node20',
   legalComments: 'eof',
   define: { __VERSION__: JSON.stringify(pkg.version) },
-  plugins: [compactMimeDb],
+  plugins: [compactMimeDb, yargsAssert, builtinsByRequire, deferHelpOnly, yargsNoVersionGuess],
   logLevel: 'warning',
 };
 // mime-types is CommonJS and calls require('path'): an ESM bundle must provide `require`.

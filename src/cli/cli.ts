@@ -3,7 +3,7 @@
 // error ends in main's catch as one line.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hideBin } from 'yargs/helpers';
-import { createHandler } from '../handler/handler.js';
+import { createHandler, errorLine } from '../handler/handler.js';
 import { baseUrl } from '../handler/base-path.js';
 import { CLIENT_PATH, EVENTS_PATH, WORKER_PATH } from '../features/live-reload.js';
 import { servePlan, type ServeHandle } from '../server/serve.js';
@@ -19,9 +19,13 @@ import { openBrowser } from './open-browser.js';
 import { parseArgs } from './parser.js';
 import { loadSettings, type Settings } from './settings.js';
 
-/** stdout and stderr, written so that a reader that leaves (`tiny-serve | head -2`) never stops the server. */
+/**
+ * stdout and stderr, written so that a reader that leaves (`tiny-serve | head -2`) never stops the
+ * server; stderr is taken when first written to (errors go there through `err`, the handler's too).
+ */
 const out = safeWriter(process.stdout);
-const err = safeWriter(process.stderr);
+const err = safeWriter(() => process.stderr);
+const onError = (error: unknown, url: string): void => err(errorLine(error, url));
 
 function fatal(message: string): never {
   err(`tiny-serve: ${message}\n`);
@@ -70,7 +74,7 @@ async function serveSettings(settings: Settings, tls: TlsMaterial | undefined, p
   );
   try {
     return await servePlan({
-      handlerOptions: settings.handlerOptions,
+      handlerOptions: { ...settings.handlerOptions, onError },
       endpoints,
       tls: tls && { options: tls.options, http2: settings.http2 },
       strictPort: settings.strictPort || assigned !== undefined,

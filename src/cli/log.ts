@@ -5,16 +5,23 @@ import { proxyNote } from '../features/proxy.js';
 
 /**
  * A writer to `stream` that output trouble never stops: once a write fails (EPIPE after the reader of
- * `tiny-serve | head -2` has left), the error is swallowed and nothing more is written there. The
- * listener also covers writes that go to the stream directly (the handler's default error line).
+ * `tiny-serve | head -2` has left), the error is swallowed and nothing more is written there. Given
+ * a function, the stream is taken on the first write: node builds process.stderr when first read,
+ * a few milliseconds a start that writes nothing there need not spend.
  */
-export function safeWriter(stream: NodeJS.WritableStream): (text: string) => void {
+export function safeWriter(stream: NodeJS.WritableStream | (() => NodeJS.WritableStream)): (text: string) => void {
+  let target: NodeJS.WritableStream | undefined;
   let failed = false;
-  stream.on('error', () => {
-    failed = true;
-  });
+  const open = (): NodeJS.WritableStream => {
+    target = typeof stream === 'function' ? stream() : stream;
+    target.on('error', () => {
+      failed = true;
+    });
+    return target;
+  };
+  if (typeof stream !== 'function') open();
   return (text) => {
-    if (!failed) stream.write(text);
+    if (!failed) (target ?? open()).write(text);
   };
 }
 

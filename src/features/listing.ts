@@ -154,8 +154,14 @@ td.size,th.size{text-align:right}
 @media (max-width:40rem){.date{display:none}}
 `.trim();
 
-/** The only style allowed on the page: by hash, so no injected markup could style or script anything. */
-export const LISTING_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+let listingCsp: string | undefined;
+
+/**
+ * The only style allowed on the page: by hash, so no injected markup could style or script anything.
+ * Hashed on the first listing, not at start-up: node:crypto loads only when something needs it.
+ */
+export const listingPolicy = (): string =>
+  (listingCsp ??= `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
 
 /** A decoded path as a URL writes it, each segment percent-encoded. */
 function encodePath(path: string): string {
@@ -265,7 +271,7 @@ export function listingAnswer(urlPath: string, entries: ListingEntry[], json: bo
       'Content-Length': body.length,
       'Cache-Control': 'no-cache',
       Vary: 'Accept',
-      'Content-Security-Policy': LISTING_CSP,
+      'Content-Security-Policy': listingPolicy(),
       'X-Content-Type-Options': 'nosniff',
     },
     body,

@@ -74,7 +74,9 @@ export type SendFile = (req: IncomingMessage, res: ServerResponse, selected: Rep
 
 export function createFileResponse(cache: FileCache | undefined, policy: SelectionPolicy): SendFile {
   // One multipart boundary per handler: random, so no file's content can contain it by accident.
-  const boundary = `tiny-serve-${randomBytes(12).toString('hex')}`;
+  // Made for the first multipart answer, so node:crypto stays unloaded until one is asked for.
+  let boundary: string | undefined;
+  const multipartBoundary = (): string => (boundary ??= `tiny-serve-${randomBytes(12).toString('hex')}`);
 
   /**
    * Preconditions, then 200, 206 or 416. The bytes are read (from the file cache) or the file is
@@ -153,7 +155,7 @@ export function createFileResponse(cache: FileCache | undefined, policy: Selecti
       };
     }
     if (ranges) {
-      const framing = multipartFraming(ranges, size, String(headers['Content-Type']), boundary);
+      const framing = multipartFraming(ranges, size, String(headers['Content-Type']), multipartBoundary());
       return {
         status: 206,
         headers: { ...headers, 'Content-Type': framing.contentType, 'Content-Length': framing.length },

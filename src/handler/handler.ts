@@ -73,9 +73,14 @@ function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown
   }
 }
 
-function defaultOnError(error: unknown, url: string): void {
+/** The line an unexpected error serving `url` is reported with. */
+export function errorLine(error: unknown, url: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`tiny-serve: error serving ${JSON.stringify(url)}: ${message}\n`);
+  return `tiny-serve: error serving ${JSON.stringify(url)}: ${message}\n`;
+}
+
+function defaultOnError(error: unknown, url: string): void {
+  process.stderr.write(errorLine(error, url));
 }
 
 /** Resolves the root once: absolute, symlinks followed, and a directory (or a clear error). */

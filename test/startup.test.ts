@@ -1,0 +1,98 @@
+// Start-up: what the built CLI loads before its first response, and what it leaves until used.
+// Run through a preload that records, at exit, the built-in modules node loaded and every directory
+// listed synchronously: the cold start is what a user of `npx tiny-serve` waits for on every run.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SITE } from './helpers.js';
+import { startCli, stopAll, type CliProcess } from './cli-helpers.js';
+import { request } from 'node:http';
+
+const RECORDER = `
+const fs = require('node:fs');
+const listed = [];
+const readdirSync = fs.readdirSync;
+fs.readdirSync = function (path, ...rest) { listed.push(String(path)); return readdirSync.call(this, path, ...rest); };
+process.on('exit', () => {
+  const loaded = process.moduleLoadList.filter((name) => name.startsWith('NativeModule ')).map((name) => name.slice(13));
+  fs.writeFileSync(process.env.TINY_SERVE_RECORD, JSON.stringify({ loaded, listed }));
+});
+`;
+
+/**
+ * Built-ins that only some runs need: compression, hashing, TLS and HTTP/2, the network banner. (Not
+ * cluster and child_process: node's own listen loads them in every process.)
+ */
+const LOADED_WHEN_USED = ['zlib', 'crypto', 'http2', 'https', 'tls', 'os', 'assert', 'readline'];
+
+let dir: string;
+let runs = 0;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tiny-serve-startup-'));
+  writeFileSync(join(dir, 'recorder.cjs'), RECORDER);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(stopAll);
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((done, fail) => {
+    request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode!));
+    })
+      .on('error', fail)
+      .end();
+  });
+}
+
+/** Starts the CLI on `args`, makes `requests`, stops it with SIGTERM and returns what it loaded and listed. */
+async function recordRun(
+  args: string[],
+  requests: Array<[string, Record<string, string>?]>,
+): Promise<{ loaded: string[]; listed: string[]; cli: CliProcess }> {
+  const record = join(dir, `run-${(runs += 1)}.json`);
+  const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--quiet', ...args], {
+    env: { NODE_OPTIONS: `--require ${join(dir, 'recorder.cjs')}`, TINY_SERVE_RECORD: record },
+  });
+  const port = await cli.port();
+  for (const [path, headers] of requests) expect(await get(port, path, headers)).toBe(200);
+  cli.child.kill('SIGTERM');
+  expect((await cli.waitForExit()).code).toBe(0);
+  return { ...(JSON.parse(readFileSync(record, 'utf8')) as { loaded: string[]; listed: string[] }), cli };
+}
+
+describe('start-up', () => {
+  it('serves its first file without loading what only some runs need', async () => {
+    const { loaded } = await recordRun([], [['/index.html']]);
+    expect(loaded).toContain('http');
+    expect(LOADED_WHEN_USED.filter((name) => loaded.includes(name))).toEqual([]);
+    // On Node 24 reading every export of node:http (an ESM import of it) loads undici, for a fetch nothing makes.
+    expect(loaded.filter((name) => name.includes('undici'))).toEqual([]);
+  });
+
+  it('lists no directory to start: yargs does not look for a package.json', async () => {
+    const { listed } = await recordRun([], [['/index.html']]);
+    expect(listed).toEqual([]);
+  });
+
+  it('loads zlib for the first compressed answer and crypto for the first listing', async () => {
+    const { loaded } = await recordRun(
+      [],
+      [
+        ['/assets/lorem.txt', { 'Accept-Encoding': 'gzip' }],
+        ['/no-index/', { Accept: 'text/html' }],
+      ],
+    );
+    expect(loaded).toContain('zlib');
+    expect(loaded).toContain('crypto');
+    expect(loaded).not.toContain('tls');
+  });
+
+  it('--help still lays out its columns (string-width and wrap-ansi load when help is printed)', async () => {
+    const cli = startCli(['--help']);
+    expect((await cli.waitForExit()).code).toBe(0);
+    expect(cli.stdout).toMatch(/^ {2}-p, --port +Port to listen on/m);
+    expect(cli.stdout).toMatch(/\[string\] \[default: 3000, or \$PORT\]$/m);
+  });
+});
