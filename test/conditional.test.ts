@@ -201,7 +201,8 @@ describe('conditional requests (RFC 9110 §13.2.2)', () => {
       expect(res.status).toBe(304);
       expect(res.body.length).toBe(0);
       expect(res.headers.etag).toBe(ok.headers.etag);
-      expect(res.headers['last-modified']).toBe(ok.headers['last-modified']);
+      // With an ETag there, Last-Modified guides no cache update: not repeated (§15.4.5).
+      expect(res.headers['last-modified']).toBeUndefined();
       expect(res.headers['cache-control']).toBe(ok.headers['cache-control']);
       expect(res.headers.date).toBeDefined();
       // Metadata a 304 may carry must describe the same representation as the 200 (§15.4.5, §8.6).
@@ -213,6 +214,18 @@ describe('conditional requests (RFC 9110 §13.2.2)', () => {
       }
       expect(res.headers['transfer-encoding']).toBeUndefined();
     });
+  });
+
+  it('a 304 without ETags (etag: false) carries Last-Modified, the validator it has', async () => {
+    const bare = await startServer({ etag: false });
+    try {
+      const res = await rawRequest(bare.port, '/hello.txt', { headers: { 'If-Modified-Since': imfFixdate(v.lm) } });
+      expect(res.status).toBe(304);
+      expect(res.headers.etag).toBeUndefined();
+      expect(res.headers['last-modified']).toBe(ok.headers['last-modified']);
+    } finally {
+      await bare.close();
+    }
   });
 
   describe('a 412', () => {

@@ -59,12 +59,17 @@ export function answeredByPreconditions(req: IncomingMessage, res: ServerRespons
   return outcome !== 'proceed';
 }
 
-/** 304: no body, and the validators and caching headers the 200 would carry (RFC 9110 §15.4.5). */
+/**
+ * 304: no body, and the validator and caching headers the 200 would carry (RFC 9110 §15.4.5).
+ * Last-Modified only without an ETag: §15.4.5 asks for no other metadata unless it guides the cache's
+ * update, and gives Last-Modified without an ETag as the example of that.
+ */
 function sendNotModified(res: ServerResponse, { headers }: Representation): void {
   const kept: Record<string, string | number> = {};
-  for (const name of ['ETag', 'Last-Modified', 'Cache-Control', 'Vary', 'Date']) {
+  for (const name of ['ETag', 'Cache-Control', 'Vary', 'Date']) {
     if (headers[name] !== undefined) kept[name] = headers[name];
   }
+  if (headers.ETag === undefined && headers['Last-Modified'] !== undefined) kept['Last-Modified'] = headers['Last-Modified'];
   res.writeHead(304, kept);
   res.end();
 }
