@@ -126,6 +126,24 @@ function rawHead(port: number, head: string): Promise<number> {
   });
 }
 
+/** A request that came over a Unix socket. */
+const UNIX_FACTS: RequestFacts = {
+  received: new Date(),
+  closed: new Date(),
+  address: undefined,
+  user: undefined,
+  method: 'GET',
+  url: '/',
+  httpVersion: '1.1',
+  status: 200,
+  bytes: 1,
+  durationMs: 1,
+  referer: undefined,
+  userAgent: undefined,
+  aborted: false,
+  proxy: undefined,
+};
+
 /** The requests each format's test makes, in order: a 200, a 304, a 404, a redirect and a HEAD. */
 async function fiveRequests(port: number): Promise<void> {
   const first = await rawRequest(port, '/hello.txt', { headers: { 'User-Agent': 'tester/1.0', Referer: 'http://example.test/page' } });
@@ -173,6 +191,27 @@ describe('combined format', () => {
       ['-', 401],
     ]);
     expect(cli.stdout).not.toContain('secret');
+  });
+});
+
+describe('a Unix socket', () => {
+  it('has no client address: - in combined, null in json', async () => {
+    const socketPath = join(logDir(), 'site.sock');
+    const path = join(logDir(), 'access.log');
+    const cli = startCli([dir, '--log-format', 'combined', '--log-file', path, '-l', `unix:${socketPath}`]);
+    await cli.waitForOutput(/Press Ctrl\+C to stop/);
+    const status = await new Promise<number>((done, fail) => {
+      const req = request({ socketPath, path: '/hello.txt', agent: false }, (res) => {
+        res.resume();
+        res.once('end', () => done(res.statusCode!));
+      });
+      req.once('error', fail);
+      req.end();
+    });
+    expect(status).toBe(200);
+    const [line] = await waitForLines(fileLines(path), 1);
+    expect(parseCombined(line!)).toMatchObject({ address: '-', request: 'GET /hello.txt HTTP/1.1', status: 200 });
+    expect(JSON.parse(lineFormat('json', paletteFor({}, {}))(UNIX_FACTS))).toMatchObject({ address: null });
   });
 });
 
