@@ -1,4 +1,5 @@
-// HTTP Basic authentication (RFC 7617) for one user: constant-time comparison, never logged.
+// HTTP Basic authentication (RFC 7617) for one user: constant-time comparison; the password is never
+// logged (the accepted user name is, by the request log).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UserError } from '../errors.js';
