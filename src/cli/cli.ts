@@ -10,11 +10,13 @@ import { servePlan, type ServeHandle } from '../server/serve.js';
 import type { AnyServer } from '../server/server.js';
 import { ListenError } from '../server/listen.js';
 import { loadTls, type TlsMaterial } from '../server/tls.js';
-import { assignedPorts, isWorker, joinPool, runPrimary } from '../server/workers.js';
+import { assignedPorts, isWorker, joinPool, runPrimary, signalWorkers } from '../server/workers.js';
 import type { Endpoint } from '../server/endpoints.js';
 import { UserError } from '../errors.js';
 import { banner, listenErrorMessage, openUrl, startupNotes } from './banner.js';
-import { paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
+import { PLAIN, paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
+import { openLogFile } from './log-file.js';
+import { lineFormat } from './log-formats.js';
 import { openBrowser } from './open-browser.js';
 import { parseArgs } from './parser.js';
 import { loadSettings, type Settings } from './settings.js';
@@ -26,6 +28,8 @@ import { loadSettings, type Settings } from './settings.js';
 const out = safeWriter(process.stdout);
 const err = safeWriter(() => process.stderr);
 const onError = (error: unknown, url: string): void => err(errorLine(error, url));
+/** A problem that does not stop the server, as one line on stderr. */
+const warn = (line: string): void => err(`tiny-serve: ${line}\n`);
 
 function fatal(message: string): never {
   err(`tiny-serve: ${message}\n`);
@@ -38,15 +42,26 @@ function livePlumbing(base = '/'): (url?: string) => boolean {
   return (url = '') => paths.has(url.split('?')[0]!);
 }
 
-/** The request log (none with --quiet), which leaves live reload's plumbing out. */
-function requestLog(settings: Settings, palette: Palette): ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
+/** The request log (none with --quiet), in its format, which leaves live reload's plumbing out. */
+function requestLog(settings: Settings, write: (text: string) => void, palette: Palette): ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
   if (settings.quiet) return undefined;
-  const logRequest = requestLogger(out, palette);
+  const logRequest = requestLogger(write, lineFormat(settings.logFormat, palette));
   const watching = settings.handlerOptions.watch === true;
   const isLivePlumbing = livePlumbing(settings.handlerOptions.base);
   return (req, res) => {
     if (!(watching && isLivePlumbing(req.url))) logRequest(req, res);
   };
+}
+
+/**
+ * Where the request log goes: stdout (coloured on a terminal, in the dev format only), or --log-file,
+ * reopened on SIGHUP so that logrotate can move it away (a SIGHUP no longer stops the server then).
+ */
+function logDestination(settings: Settings, palette: Palette): { write: (text: string) => void; palette: Palette } {
+  if (settings.quiet || settings.logFile === undefined) return { write: out, palette };
+  const file = openLogFile(settings.logFile, warn);
+  process.on('SIGHUP', () => file.reopen());
+  return { write: file.write, palette: PLAIN };
 }
 
 /** The address a server bound (`0.0.0.0`, `192.168.1.5`, `::1`) and its port; '' and 0 for a Unix socket. */
@@ -68,6 +83,7 @@ function announce(palette: Palette, settings: Settings, tls: TlsMaterial | undef
 
 /** Serves the settings: a worker binds the ports the primary assigned it, strictly. */
 async function serveSettings(settings: Settings, tls: TlsMaterial | undefined, palette: Palette): Promise<ServeHandle> {
+  const log = logDestination(settings, palette);
   const assigned = assignedPorts();
   const endpoints = settings.endpoints.map((endpoint, index): Endpoint =>
     endpoint.kind === 'tcp' && assigned?.[index] !== undefined ? { ...endpoint, port: assigned[index]! } : endpoint,
@@ -78,7 +94,7 @@ async function serveSettings(settings: Settings, tls: TlsMaterial | undefined, p
       endpoints,
       tls: tls && { options: tls.options, http2: settings.http2 },
       strictPort: settings.strictPort || assigned !== undefined,
-      onRequest: requestLog(settings, palette),
+      onRequest: requestLog(settings, log.write, log.palette),
     });
   } catch (error) {
     throw error instanceof ListenError ? new UserError(listenErrorMessage(error.cause, error.endpoint)) : error;
@@ -106,6 +122,10 @@ async function main(): Promise<void> {
   const tls = settings.tls && (await loadTls(settings.tls));
   if (settings.workers > 1 && !isWorker()) {
     createHandler(settings.handlerOptions).close(); // the primary only checks the options: workers serve
+    if (settings.logFile !== undefined && !settings.quiet) {
+      openLogFile(settings.logFile, warn).close(); // checked here too: the workers open it for themselves
+      process.on('SIGHUP', () => signalWorkers('SIGHUP'));
+    }
     runPrimary({
       count: settings.workers,
       log: (line) => out(`\n  ${palette.dim(line)}\n`),

@@ -11,6 +11,7 @@ import type { HandlerOptions, HeaderRule, ProxyRule, Redirect, Rewrite } from '.
 import { CONFIG_FILE_NAMES } from '../handler/config-names.js';
 import { parseBase } from '../handler/base-path.js';
 import { UserError } from '../errors.js';
+import { LOG_FORMATS, type LogFormat } from './log-formats.js';
 
 export { CONFIG_FILE_NAMES };
 
@@ -20,6 +21,9 @@ export interface FileConfig extends Omit<HandlerOptions, 'root' | 'onError' | 'c
   host?: string;
   strictPort?: boolean;
   quiet?: boolean;
+  logFormat?: LogFormat;
+  /** The request log's file, relative to the config file. */
+  logFile?: string;
   workers?: number | 'auto';
   /** Listen endpoints, as `--listen` takes them. */
   listen?: string[];
@@ -75,6 +79,7 @@ function isBooleanOrPatterns(value: unknown, key: string): boolean | string[] {
 }
 
 const isDirectoryName: Check = (value, key) => (typeof value === 'string' && value !== '' ? value : fail(key, 'a directory path'));
+const isFilePath: Check = (value, key) => (typeof value === 'string' && value !== '' ? value : fail(key, 'a file path'));
 
 function isArrayOf<T>(check: (item: unknown, key: string) => T): (value: unknown, key: string) => T[] {
   return (value, key) => (Array.isArray(value) ? value.map((item, index) => check(item, `${key}[${index}]`)) : fail(key, 'a list'));
@@ -180,6 +185,8 @@ const SCHEMA: Record<string, Check> = {
   listen: (value, key) => isArrayOf(isEndpoint)(typeof value === 'string' || typeof value === 'number' ? [String(value)] : value, key),
   strictPort: isBoolean,
   quiet: isBoolean,
+  logFormat: (value, key) => (LOG_FORMATS.includes(value as LogFormat) ? value : fail(key, `one of ${LOG_FORMATS.join(', ')}`)),
+  logFile: isFilePath,
   workers: (value, key) =>
     value === 'auto' || (Number.isInteger(value) && (value as number) >= 1) ? value : fail(key, 'a whole number from 1, or "auto"'),
   compress: isBoolean,

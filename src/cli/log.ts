@@ -1,20 +1,27 @@
-// Terminal output: writers that never stop the server, colours (TTY only, never with NO_COLOR) and the
-// one-line-per-response request log.
+// Output: writers that never stop the server, colours (TTY only, never with NO_COLOR) and the
+// one-line-per-response request log (its line formats are in log-formats.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { proxyNote } from '../features/proxy.js';
+import { authenticatedUser } from '../handler/auth.js';
+import type { LineFormat, RequestFacts } from './log-formats.js';
 
 /**
  * A writer to `stream` that output trouble never stops: once a write fails (EPIPE after the reader of
  * `tiny-serve | head -2` has left), the error is swallowed and nothing more is written there. Given
  * a function, the stream is taken on the first write: node builds process.stderr when first read,
- * a few milliseconds a start that writes nothing there need not spend.
+ * a few milliseconds a start that writes nothing there need not spend. `onFailure` hears of the
+ * failure once (the log file reports it on stderr).
  */
-export function safeWriter(stream: NodeJS.WritableStream | (() => NodeJS.WritableStream)): (text: string) => void {
+export function safeWriter(
+  stream: NodeJS.WritableStream | (() => NodeJS.WritableStream),
+  onFailure?: (error: Error) => void,
+): (text: string) => void {
   let target: NodeJS.WritableStream | undefined;
   let failed = false;
   const open = (): NodeJS.WritableStream => {
     target = typeof stream === 'function' ? stream() : stream;
-    target.on('error', () => {
+    target.on('error', (error: Error) => {
+      if (!failed) onFailure?.(error);
       failed = true;
     });
     return target;
@@ -39,7 +46,7 @@ function ansi(open: number, close: number): (text: string) => string {
 }
 
 const identity = (text: string): string => text;
-const PLAIN: Palette = { bold: identity, dim: identity, cyan: identity, green: identity, yellow: identity, red: identity };
+export const PLAIN: Palette = { bold: identity, dim: identity, cyan: identity, green: identity, yellow: identity, red: identity };
 const COLOURED: Palette = {
   bold: ansi(1, 22),
   dim: ansi(2, 22),
@@ -52,15 +59,6 @@ const COLOURED: Palette = {
 /** Colour only for a terminal, and never when NO_COLOR is set to anything non-empty (no-color.org). */
 export function paletteFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Palette {
   return stream.isTTY === true && !env.NO_COLOR ? COLOURED : PLAIN;
-}
-
-/** Control characters from a request never reach the terminal raw (no escape-sequence injection). */
-function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-function clock(date: Date): string {
-  return date.toTimeString().slice(0, 8);
 }
 
 /**
@@ -92,31 +90,46 @@ function countBodyBytes(res: ServerResponse): () => number {
   return () => bytes;
 }
 
-/** ` → http://127.0.0.1:8080` for a proxied response, with what went wrong (`(ECONNREFUSED)`) if anything did. */
-function proxiedTo(res: ServerResponse, palette: Palette): string {
-  const note = proxyNote(res);
-  if (!note) return '';
-  return ` ${palette.dim(`→ ${printable(note.target)}`)}${note.problem ? ` ${palette.red(`(${note.problem})`)}` : ''}`;
+/** The address of the client, read while the connection is open (a closed socket no longer knows it). */
+function clientAddress(req: IncomingMessage): string | undefined {
+  return req.socket.remoteAddress;
+}
+
+/** A request header as one string (node joins repeats of most fields; a list is joined here). */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /**
- * Returns a listener to call at the start of each request; it writes one line when the response
- * ends: time, method, path, status, body bytes, duration in ms (and "aborted" when the client left),
- * and the target of a proxied one. A WebSocket tunnel's line (101) comes when it closes.
+ * Returns a listener to call at the start of each request; it writes one line, in `format`, when
+ * the response closes: a finished, failed, redirected or aborted one alike, with the target of a
+ * proxied one. A WebSocket tunnel's line (101) comes when it closes.
  */
-export function requestLogger(write: (line: string) => void, palette: Palette) {
+export function requestLogger(write: (line: string) => void, format: LineFormat) {
   return function logRequest(req: IncomingMessage, res: ServerResponse): void {
+    const received = new Date();
     const started = process.hrtime.bigint();
+    const address = clientAddress(req);
     const bodyBytes = countBodyBytes(res);
     res.once('close', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const status = res.statusCode;
-      const colour = status >= 500 ? palette.red : status >= 400 ? palette.yellow : palette.green;
-      const aborted = res.writableFinished ? '' : ` ${palette.red('aborted')}`;
-      write(
-        `${palette.dim(clock(new Date()))} ${req.method} ${printable(req.url ?? '')} ${colour(String(status))} ` +
-          `${req.method === 'HEAD' ? 0 : bodyBytes()} B ${ms.toFixed(1)} ms${aborted}${proxiedTo(res, palette)}\n`,
-      );
+      const facts: RequestFacts = {
+        received,
+        closed: new Date(),
+        address,
+        user: authenticatedUser(req),
+        method: req.method ?? '',
+        url: req.url ?? '',
+        httpVersion: req.httpVersion,
+        status: res.statusCode,
+        bytes: req.method === 'HEAD' ? 0 : bodyBytes(),
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        referer: header(req, 'referer'),
+        userAgent: header(req, 'user-agent'),
+        aborted: !res.writableFinished,
+        proxy: proxyNote(res),
+      };
+      write(`${format(facts)}\n`);
     });
   };
 }

@@ -61,6 +61,21 @@ const TABLE = [
   { name: 'strict-port', type: 'boolean', group: 'Server:', describe: 'Exit with an error if a port is busy instead of trying the next one' },
   { name: 'quiet', alias: 'q', type: 'boolean', group: 'Server:', describe: 'Do not log requests' },
   {
+    name: 'log-format',
+    type: 'string',
+    group: 'Server:',
+    describe: 'Request log format: dev (for people), combined (Apache/nginx, for log tools) or json (one object per line)',
+    defaultDescription: 'dev',
+    valueHint: 'dev, combined or json',
+  },
+  {
+    name: 'log-file',
+    type: 'string',
+    group: 'Server:',
+    describe: 'Append the request log to this file instead of stdout; SIGHUP reopens it (log rotation)',
+    valueHint: 'a file path',
+  },
+  {
     name: 'workers',
     type: 'string',
     group: 'Server:',

@@ -11,6 +11,7 @@ import { tlsFiles, type TlsFiles } from '../server/tls.js';
 import { parseProxyFlag } from '../features/proxy.js';
 import type { HandlerOptions, ProxyRule } from '../types.js';
 import { loadConfig, type FileConfig, type LoadedConfig } from './config.js';
+import { LOG_FORMATS, type LogFormat } from './log-formats.js';
 import { DEFAULT_PORT, type CliArgs } from './options.js';
 
 /** Everything the CLI needs to serve, announce and log. */
@@ -19,6 +20,10 @@ export interface Settings {
   endpoints: Endpoint[];
   strictPort: boolean;
   quiet: boolean;
+  /** The request log's format. */
+  logFormat: LogFormat;
+  /** The file the request log is appended to (undefined: stdout). */
+  logFile: string | undefined;
   /** Path to open in the browser once listening (undefined: do not open). */
   open: string | undefined;
   workers: number;
@@ -48,6 +53,13 @@ function parseWorkers(raw: string | undefined): number {
   if (raw === 'auto') return availableParallelism();
   if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1) throw new UserError(`invalid --workers ${JSON.stringify(raw)}: use a whole number from 1, or auto`);
   return Number(raw);
+}
+
+/** --log-format: one of the formats. */
+function parseLogFormat(raw: string): LogFormat {
+  const format = LOG_FORMATS.find((name) => name === raw);
+  if (format === undefined) throw new UserError(`invalid --log-format ${JSON.stringify(raw)}: use ${LOG_FORMATS.join(', ')}`);
+  return format;
 }
 
 /** --cache: whole seconds. */
@@ -125,7 +137,7 @@ function rootFrom(dir: string, publicDir: string | undefined, configPath: string
 
 /** The settings from the parsed flags, the environment and the config file already read. */
 export function settingsFrom(args: CliArgs, env: Environment, loaded: LoadedConfig): Settings {
-  const { port, host, listen, strictPort, quiet, workers, sslCert, sslKey, sslPass, http2, public: publicDir, ...fileOptions } = loaded.config;
+  const { port, host, listen, strictPort, quiet, logFormat, logFile, workers, sslCert, sslKey, sslPass, http2, public: publicDir, ...fileOptions } = loaded.config;
   const configDir = loaded.path === undefined ? undefined : dirname(loaded.path);
   // Paths in the config file are relative to the file; on the command line, to the current directory.
   const fromConfig = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(configDir!, path));
@@ -137,6 +149,8 @@ export function settingsFrom(args: CliArgs, env: Environment, loaded: LoadedConf
     endpoints: endpointsFrom(args, env, { port, host, listen }, configDir),
     strictPort: args.strictPort ?? strictPort ?? false,
     quiet: args.quiet ?? quiet ?? false,
+    logFormat: args.logFormat !== undefined ? parseLogFormat(args.logFormat) : (logFormat ?? 'dev'),
+    logFile: args.logFile !== undefined ? resolve(args.logFile) : fromConfig(logFile),
     open: args.open === undefined ? undefined : `/${args.open.replace(/^\/+/, '')}`,
     workers: parseWorkers(args.workers ?? (workers === undefined ? undefined : String(workers))),
     configPath: loaded.path,

@@ -1,4 +1,5 @@
-// HTTP Basic authentication (RFC 7617) for one user: constant-time comparison, never logged.
+// HTTP Basic authentication (RFC 7617) for one user: constant-time comparison; the password is never
+// logged (the accepted user name is, by the request log).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UserError } from '../errors.js';
@@ -16,6 +17,14 @@ export function parseCredentials(value: string): string {
   return value;
 }
 
+/** The user name of each request whose credentials were accepted, for the request log (never the password). */
+const users = new WeakMap<IncomingMessage, string>();
+
+/** Who a request authenticated as with --auth; undefined when it did not (or there is no --auth). */
+export function authenticatedUser(req: IncomingMessage): string | undefined {
+  return users.get(req);
+}
+
 /**
  * Returns a check that lets a request through (true) or answers 401 with a challenge (false).
  * Both sides are hashed first, so timingSafeEqual compares equal lengths and the time taken says
@@ -27,7 +36,10 @@ export function basicAuth(credentials: string): (req: IncomingMessage, res: Serv
     const header = req.headers.authorization;
     if (header !== undefined && /^basic /i.test(header)) {
       const given = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-      if (timingSafeEqual(digest(given), expected)) return true;
+      if (timingSafeEqual(digest(given), expected)) {
+        users.set(req, given.slice(0, given.indexOf(':')));
+        return true;
+      }
     }
     const body = Buffer.from('401 Unauthorized\n');
     res.writeHead(401, {

@@ -110,6 +110,13 @@ export function runPrimary({ count, onListening, log }: PrimaryOptions): void {
   fork().on('message', onMessage);
 }
 
+/** In the primary: passes a signal on to every running worker (SIGHUP: reopen --log-file). */
+export function signalWorkers(signal: NodeJS.Signals): void {
+  for (const worker of Object.values(cluster.workers ?? {})) {
+    if (worker && !worker.isDead()) worker.process.kill(signal);
+  }
+}
+
 /** In a worker: the port to bind (strictly) for each endpoint, when the primary has fixed them. */
 export function assignedPorts(): number[] | undefined {
   const value = process.env[PORT_VARIABLE];
