@@ -251,26 +251,26 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   }
 
   function recallAnswer(request: RequestHead): Promise<Answer | undefined> | undefined {
-    if (!cache || !keptAnswerOf(request)) return undefined;
+    const found = cache && keptKeyOf(request);
+    if (!found || !answers.recall(found.key)) return undefined;
     return cache.settle().then(() => {
-      const kept = keptAnswerOf(request);
-      return kept && replayed(request, kept.path, kept.answer);
+      const kept = answers.recall(found.key);
+      return kept && replayed(request, found.path, kept);
     });
   }
 
   /**
-   * The kept answer for a request that reaches the answer cache in `answer` with nothing to do before
-   * it but option headers: a GET or HEAD inside the base. With a proxy, --auth or live reload, whose
-   * steps come first, every request goes through the pipeline.
+   * The answer-cache key of a request that reaches the answer cache in `answer` with nothing to do
+   * before it but option headers: a GET or HEAD inside the base. With a proxy, --auth or live reload,
+   * whose steps come first, every request goes through the pipeline.
    */
-  function keptAnswerOf({ method, url, headers }: RequestHead): { path: string; answer: KeptAnswer } | undefined {
+  function keptKeyOf({ method, url, headers }: RequestHead): { path: string; key: string } | undefined {
     if (proxy || checkAuth || live || (method !== 'GET' && method !== 'HEAD')) return undefined;
     const requested = parseTarget(url);
     const target = base ? scopeToBase(base, requested) : requested;
     if (!target.ok) return undefined;
     const key = answers.keyOf({ headers }, target.path);
-    const answer = key === undefined ? undefined : answers.recall(key);
-    return answer && { path: target.path, answer };
+    return key === undefined ? undefined : { path: target.path, key };
   }
 
   /** What `replay` sends for a kept answer, as an answer: its preconditions' 304 or 412, or itself, with the option headers. */

@@ -890,7 +890,8 @@ function cpuSeconds(pid) {
 }
 
 function runH2load(url) {
-  const args = ['-t1', `-c${H2_CONNECTIONS}`, `-m${H2_STREAMS}`, '-D', String(DURATION), url];
+  // One second of warm-up (connections open, JIT warm) before the measured DURATION, for every server alike.
+  const args = ['-t1', `-c${H2_CONNECTIONS}`, `-m${H2_STREAMS}`, '--warm-up-time=1', '-D', String(DURATION), url];
   return new Promise((done, fail) => {
     const child = track(spawn('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
@@ -935,9 +936,10 @@ async function runHttp2(root) {
     const order = round % 2 === 1 ? servers : [...servers].reverse();
     for (const server of order) {
       if (server.na || server.crashed) continue;
-      const before = cpuSeconds(server.child.pid);
+      // CPU counted from the end of h2load's one-second warm-up, when its measured requests begin.
+      const measuring = sleep(1000).then(() => cpuSeconds(server.child.pid));
       const run = await runH2load(server.base + H2_WORKLOAD.path);
-      const after = cpuSeconds(server.child.pid);
+      const [before, after] = [await measuring, cpuSeconds(server.child.pid)];
       run.cpuPerRequest = before == null || after == null || run.requests === 0 ? null : ((after - before) * 1e6) / run.requests;
       await sleep(500);
       if (isDead(server.child)) server.crashed = `exited during round ${round} (code ${server.child.exitCode}, signal ${server.child.signalCode})`;
@@ -962,7 +964,7 @@ function http2Report(h2) {
   const cell = (s) => (s.na ? 'n/a' : s.best ? format(s.best.rps) + (s.runs.some((r) => r.failed || r.badStatus) ? ' ⚠' : '') : 'crashed ⚠');
   const nginx = ratio(ours, h2.servers.find((s) => s.name === 'nginx'));
   const lines = [
-    `HTTP/2 (${h2.version}, \`h2load -t1 -c${H2_CONNECTIONS} -m${H2_STREAMS} -D ${DURATION}\`: ${H2_CONNECTIONS} connections with ${H2_STREAMS} streams in flight on each; TLS, RSA-2048 self-signed; best of ${ROUNDS} rounds, servers alternated):`,
+    `HTTP/2 (${h2.version}, \`h2load -t1 -c${H2_CONNECTIONS} -m${H2_STREAMS} --warm-up-time=1 -D ${DURATION}\`: ${H2_CONNECTIONS} connections with ${H2_STREAMS} streams in flight on each; TLS, RSA-2048 self-signed; best of ${ROUNDS} rounds, servers alternated):`,
     '',
     `| workload | ${h2.servers.map((s) => s.name).join(' | ')} | ${peers.map((p) => `ours/${p.name}`).join(' | ')} | target (issue 14) |`,
     `| --- |${h2.servers.map(() => ' ---: |').join('')}${peers.map(() => ' ---: |').join('')} --- |`,
