@@ -40,18 +40,22 @@ function mayRecall(headers: IncomingHttpHeaders, rawHeaders: string[], fits: (ra
  * Http2ServerResponse, whose making and bookkeeping (header maps, trailers, events) cost more per
  * request than the answer itself. The compatibility layer's own 'stream' listener (node:http2
  * installs it along with the first 'request' listener) is taken off and called for every other
- * stream, with the same arguments. A Node whose layer is wired otherwise keeps it as it is.
+ * stream, with the same arguments. A Node whose layer is wired otherwise keeps it as it is. Call it
+ * once the server's own 'request' listeners are on: while anyone else listens for requests too (a
+ * `serve()` caller logging them), every stream goes to the compatibility layer, so they see them all.
  */
 export function answerKeptOnStreams(server: Http2SecureServer, recall: RecallAnswer, fits: (rawHeaders: string[]) => boolean): void {
   const listeners = server.listeners('stream');
   if (listeners.length !== 1) return;
   const compat = listeners[0] as StreamListener;
+  const ownRequestListeners = server.listenerCount('request');
   server.removeListener('stream', compat);
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
     const toCompat = (): void => compat.call(server, stream, headers, flags, rawHeaders);
     let pending: ReturnType<RecallAnswer>;
     try {
-      pending = mayRecall(headers, rawHeaders, fits) ? recall({ method: headers[':method'], url: headers[':path'] ?? '/', headers }) : undefined;
+      const alone = server.listenerCount('request') === ownRequestListeners;
+      pending = alone && mayRecall(headers, rawHeaders, fits) ? recall({ method: headers[':method'], url: headers[':path'] ?? '/', headers }) : undefined;
     } catch {
       pending = undefined; // the pipeline answers it, or says what went wrong
     }

@@ -74,11 +74,11 @@ export function createServer(handler: Handler, tls?: ServerTls, upgrades = false
       checked as unknown as Parameters<typeof import('node:http2').createSecureServer>[1],
     );
     server.setTimeout(socketTimeout);
-    if (recall) answerKeptOnStreams(server, recall, (rawHeaders) => headerListSize(rawHeaders) <= maxHeaderSize);
     trackHttp2Connections(server);
     refuseConnect(server);
     answerPlainHttp(server);
     if (upgrades) answerUpgrades(server, checked);
+    if (recall) answerKeptOnStreams(server, recall, (rawHeaders) => headerListSize(rawHeaders) <= maxHeaderSize);
     return server;
   }
   // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400. With a
