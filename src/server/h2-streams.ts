@@ -64,7 +64,7 @@ export function answerKeptOnStreams(server: Http2SecureServer, recall: RecallAns
     stream.on('error', ignore);
     pending.then(
       (answer) => {
-        // Reset while the cache settled: nothing to answer, as the pipeline would find.
+        // Reset or closed while the cache settled: nothing to answer any more.
         if (stream.destroyed || stream.closed) return;
         if (answer) send(stream, answer, headers[':method'] === 'HEAD');
         else toCompat();
