@@ -29,7 +29,7 @@ export function mayReplay({ status, headers }: Answer, keyHolds: ReadonlySet<str
 
 export interface AnswerCache {
   /** The key of a request whose answer may be replayed: by decoded path and accepted codings; else undefined. */
-  keyOf(req: IncomingMessage, path: string): string | undefined;
+  keyOf(req: Pick<IncomingMessage, 'headers'>, path: string): string | undefined;
   recall(key: string): KeptAnswer | undefined;
   /** Keeps an answer if `mayReplay` allows it and nothing changed since `stamp`. */
   keep(key: string, kept: KeptAnswer, stamp: number): void;

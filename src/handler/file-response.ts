@@ -3,13 +3,13 @@
 // bytes are sent. HEAD and empty files never open it.
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { injectClient } from '../features/live-reload.js';
 import type { FileCache } from '../files/file-cache.js';
 import { openForReading, readWhole, sameVersion, type OpenFile, type Snapshot } from '../files/fs-access.js';
 import { evaluatePreconditions } from '../http/conditional.js';
 import { compressBytes } from '../http/encoding.js';
-import { sendAnswer, sendPage } from '../http/pages.js';
+import { pageAnswer, sendAnswer, sendPage } from '../http/pages.js';
 import { ifRangeAllows, multipartFraming, parseRange, type ByteRange, type Multipart } from '../http/range.js';
 import { clientGone, streamCompressed, streamFile, streamMultipart } from '../http/streams.js';
 import type { Answer, Entry, Representation } from '../types.js';
@@ -53,25 +53,45 @@ function rangeOf(req: IncomingMessage, { coding, choice, etag, lastModifiedSecon
 
 /** Answers 304 or 412 when the request's preconditions say so (RFC 9110 §13.2.2); true if it did. */
 export function answeredByPreconditions(req: IncomingMessage, res: ServerResponse, representation: Representation): boolean {
-  const outcome = evaluatePreconditions(req.headers, representation.etag, representation.lastModifiedSeconds);
-  if (outcome === 'not-modified') sendNotModified(res, representation);
-  else if (outcome === 'precondition-failed') sendPage(req, res, 412);
-  return outcome !== 'proceed';
+  const answer = preconditionAnswer(req.headers, representation);
+  if (answer?.status === 304) {
+    res.writeHead(304, answer.headers);
+    res.end();
+  } else if (answer) {
+    sendAnswer(req, res, answer);
+  }
+  return answer !== undefined;
 }
+
+/** The 304 or 412 the request's preconditions call for (RFC 9110 §13.2.2), or undefined to go on. */
+export function preconditionAnswer(headers: IncomingHttpHeaders, representation: Representation): Answer | undefined {
+  const outcome = evaluatePreconditions(headers, representation.etag, representation.lastModifiedSeconds);
+  if (outcome === 'not-modified') return notModified(representation);
+  if (outcome === 'precondition-failed') return pageAnswer(412);
+  return undefined;
+}
+
+/** Made once per representation: a kept file answer is revalidated over and over. */
+const notModifiedAnswers = new WeakMap<Representation, Answer>();
 
 /**
  * 304: no body, and the validator and caching headers the 200 would carry (RFC 9110 §15.4.5).
  * Last-Modified only without an ETag: §15.4.5 asks for no other metadata unless it guides the cache's
  * update, and gives Last-Modified without an ETag as the example of that.
  */
-function sendNotModified(res: ServerResponse, { headers }: Representation): void {
-  const kept: Record<string, string | number> = {};
-  for (const name of ['ETag', 'Cache-Control', 'Vary', 'Date']) {
-    if (headers[name] !== undefined) kept[name] = headers[name];
+function notModified(representation: Representation): Answer {
+  let answer = notModifiedAnswers.get(representation);
+  if (!answer) {
+    const { headers } = representation;
+    const kept: Record<string, string | number> = {};
+    for (const name of ['ETag', 'Cache-Control', 'Vary', 'Date']) {
+      if (headers[name] !== undefined) kept[name] = headers[name];
+    }
+    if (headers.ETag === undefined && headers['Last-Modified'] !== undefined) kept['Last-Modified'] = headers['Last-Modified'];
+    answer = { status: 304, headers: kept, body: Buffer.alloc(0) };
+    notModifiedAnswers.set(representation, answer);
   }
-  if (headers.ETag === undefined && headers['Last-Modified'] !== undefined) kept['Last-Modified'] = headers['Last-Modified'];
-  res.writeHead(304, kept);
-  res.end();
+  return answer;
 }
 
 /** Sends the answer for a chosen representation; resolves with what the answer cache may keep. */

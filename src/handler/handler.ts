@@ -2,7 +2,7 @@
 // file response. `createHandler` does all option work once; each request only reads prepared values.
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { lookup, readHead } from '../files/fs-access.js';
 import { createFileCache } from '../files/file-cache.js';
@@ -19,12 +19,12 @@ import { createAnswerCache, type KeptAnswer } from './answer-cache.js';
 import { basicAuth, parseCredentials } from './auth.js';
 import { basePathOf, locationUnderBase, scopeToBase, type OutsideBase } from './base-path.js';
 import { cachePolicy } from './cache-policy.js';
-import { answeredByPreconditions, createFileResponse } from './file-response.js';
+import { answeredByPreconditions, createFileResponse, preconditionAnswer } from './file-response.js';
 import { createNotFound } from './not-found.js';
 import { NOT_FOUND_CODES, createLocator, type Located } from './locate.js';
 import { awaitTurn } from './pipelining.js';
 import { selectLiveRepresentation, selectRepresentation, type SelectionPolicy } from './representation.js';
-import { isPreflight, responseHeaders, sendPreflight } from './response-headers.js';
+import { headerRewriter, isPreflight, responseHeaders, sendPreflight } from './response-headers.js';
 
 /**
  * The request listener. With `next` (Express/Connect middleware), a request it has nothing for (a
@@ -38,7 +38,23 @@ export type RequestHandler = {
   close(): void;
   /** True when a proxy is configured: upgrade requests (WebSocket) should reach the handler, to be tunnelled. */
   readonly upgrades: boolean;
+  /**
+   * For a server that can write an answer without a request and response object (HTTP/2's core
+   * streams): the answer the pipeline would replay from the answer cache (its 200 or 404, or the
+   * 304 or 412 its preconditions call for, with the option headers). Undefined when the request
+   * needs the pipeline. Otherwise a promise that resolves, once pending file-system events are
+   * applied (the pipeline waits for them too), to the answer, or to undefined when a change took it
+   * away. HEAD gets the same answer: send its headers only.
+   */
+  recallAnswer(request: RequestHead): Promise<Answer | undefined> | undefined;
 };
+
+/** What a request's kept answer depends on: its method, raw target and headers. */
+export interface RequestHead {
+  method: string | undefined;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
 
 
 function errorCode(error: unknown): string | undefined {
@@ -142,6 +158,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   const checkAuth = options.auth === undefined ? undefined : basicAuth(parseCredentials(options.auth));
   const cors = options.cors ?? false;
   const decorate = responseHeaders(options);
+  const rewriteHeaders = headerRewriter(options);
   const live = watches && options.watch ? createLiveReload(root.path, watches, options.watchIgnore, base?.url) : undefined;
   const onError = options.onError ?? defaultOnError;
   const proxy = createProxy(options.proxy, { dropAuthorization: checkAuth !== undefined });
@@ -165,6 +182,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   // HTTP/2's compatibility request and response carry every member the pipeline uses.
   return Object.assign(handle, {
     upgrades: proxy !== undefined,
+    recallAnswer,
     close: () => {
       proxy?.close();
       cache?.close();
@@ -235,6 +253,35 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   function replay(req: IncomingMessage, res: ServerResponse, kept: KeptAnswer): void {
     if (kept.kind === 'file' && answeredByPreconditions(req, res, kept.representation)) return;
     sendAnswer(req, res, kept.answer);
+  }
+
+  function recallAnswer(request: RequestHead): Promise<Answer | undefined> | undefined {
+    const found = cache && keptKeyOf(request);
+    if (!found || !answers.recall(found.key)) return undefined;
+    return cache.settle().then(() => {
+      const kept = answers.recall(found.key);
+      return kept && replayed(request, found.path, kept);
+    });
+  }
+
+  /**
+   * The answer-cache key of a request that reaches the answer cache in `answer` with nothing to do
+   * before it but option headers: a GET or HEAD inside the base. With a proxy, --auth or live reload,
+   * whose steps come first, every request goes through the pipeline.
+   */
+  function keptKeyOf({ method, url, headers }: RequestHead): { path: string; key: string } | undefined {
+    if (proxy || checkAuth || live || (method !== 'GET' && method !== 'HEAD')) return undefined;
+    const requested = parseTarget(url);
+    const target = base ? scopeToBase(base, requested) : requested;
+    if (!target.ok) return undefined;
+    const key = answers.keyOf({ headers }, target.path);
+    return key === undefined ? undefined : { path: target.path, key };
+  }
+
+  /** What `replay` sends for a kept answer, as an answer: its preconditions' 304 or 412, or itself, with the option headers. */
+  function replayed({ headers }: RequestHead, path: string, kept: KeptAnswer): Answer {
+    const answer = (kept.kind === 'file' && preconditionAnswer(headers, kept.representation)) || kept.answer;
+    return rewriteHeaders ? { ...answer, headers: rewriteHeaders(path, answer.headers) as Answer['headers'] } : answer;
   }
 
   /** A directory listing, kept until anything in the directory changes. */

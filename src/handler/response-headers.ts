@@ -72,15 +72,14 @@ function removeHeader(headers: Headers, key: string): void {
   for (const name of Object.keys(headers)) if (name.toLowerCase() === lower) delete headers[name];
 }
 
+/** Rewrites the headers of a response for a path (a copy): what `--header`, config rules and CORS add or remove. */
+export type HeaderRewriter = (path: string | undefined, given: Headers) => Headers;
+
 /**
- * Builds, once, the step that decorates a response for a path; undefined when no option adds
+ * Builds, once, the rewrite of a response's headers for a path; undefined when no option adds
  * anything, so the default request path pays nothing.
  */
-export function responseHeaders(options: {
-  cors?: boolean;
-  header?: string[];
-  headers?: HeaderRule[];
-}): ((req: IncomingMessage, res: ServerResponse, path: string | undefined) => void) | undefined {
+export function headerRewriter(options: { cors?: boolean; header?: string[]; headers?: HeaderRule[] }): HeaderRewriter | undefined {
   const fixed: [string, string][] = [...(options.cors ? CORS_HEADERS : [])];
   for (const text of options.header ?? []) {
     const { key, value } = parseHeaderFlag(text);
@@ -92,23 +91,41 @@ export function responseHeaders(options: {
   });
   if (fixed.length === 0 && rules.length === 0) return undefined;
 
+  return (path, given) => {
+    const headers: Headers = { ...given };
+    for (const [key, value] of fixed) {
+      removeHeader(headers, key);
+      headers[key] = value;
+    }
+    if (path === undefined) return headers;
+    for (const rule of rules) {
+      if (rule.pattern.match(path) === undefined) continue;
+      for (const { key, value } of rule.headers) {
+        removeHeader(headers, key);
+        if (value !== null) headers[key] = value;
+      }
+    }
+    return headers;
+  };
+}
+
+/**
+ * Builds, once, the step that decorates a response for a path (its writeHead rewrites the headers
+ * given to it); undefined when no option adds anything.
+ */
+export function responseHeaders(options: {
+  cors?: boolean;
+  header?: string[];
+  headers?: HeaderRule[];
+}): ((req: IncomingMessage, res: ServerResponse, path: string | undefined) => void) | undefined {
+  const rewrite = headerRewriter(options);
+  if (!rewrite) return undefined;
   return (_req, res, path) => {
-    const matching = path === undefined ? [] : rules.filter((rule) => rule.pattern.match(path) !== undefined);
     const writeHead = res.writeHead;
     res.writeHead = function decoratedWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
       const given = rest[rest.length - 1];
-      const headers: Headers = given !== null && typeof given === 'object' && !Array.isArray(given) ? { ...(given as Headers) } : {};
-      for (const [key, value] of fixed) {
-        removeHeader(headers, key);
-        headers[key] = value;
-      }
-      for (const rule of matching) {
-        for (const { key, value } of rule.headers) {
-          removeHeader(headers, key);
-          if (value !== null) headers[key] = value;
-        }
-      }
-      return writeHead.call(this, status, headers);
+      const headers = given !== null && typeof given === 'object' && !Array.isArray(given) ? (given as Headers) : {};
+      return writeHead.call(this, status, rewrite(path, headers));
     } as typeof res.writeHead;
   };
 }

@@ -133,7 +133,9 @@ export async function servePlan({ handlerOptions, endpoints, tls, strictPort, on
     : handler;
   let bound: Bound[];
   try {
-    bound = await listenAll(endpoints, () => createServer(respond, tls, handler.upgrades), strictPort);
+    // The request log sees every request as a request and response: HTTP/2 answers from memory skip those.
+    const recall = onRequest ? undefined : handler.recallAnswer;
+    bound = await listenAll(endpoints, () => createServer(respond, tls, handler.upgrades, recall), strictPort);
   } catch (error) {
     handler.close();
     throw error;

@@ -10,6 +10,7 @@ import type { SecureContextOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Http2ServerResponse } from 'node:http2';
 import { ALLOWED_METHODS, rawPage, sendPage } from '../http/pages.js';
+import { answerKeptOnStreams, type RecallAnswer } from './h2-streams.js';
 
 /**
  * Server limits, set on purpose. Node enforces the header and request timeouts by a sweep every
@@ -52,12 +53,13 @@ const https = (): typeof import('node:https') => load('node:https');
  * Creates the server for `handler`. With TLS and `http2`, one port speaks HTTP/2 to clients that
  * offer it by ALPN and HTTP/1.1 to the rest. The handler is written against node:http's request
  * and response; HTTP/2's compatibility objects provide the same members it uses (writeHead, write,
- * end, headersSent, destroyed, 'close'), so it is handed them as they are.
+ * end, headersSent, destroyed, 'close'), so it is handed them as they are. With `recall`, HTTP/2
+ * requests whose answer the handler keeps in memory skip those objects (h2-streams.ts).
  */
 export function createServer(handler: Handler): Server;
 /** `upgrades`: a proxy is configured (upgrade requests reach the handler; uploads have no time limit). */
-export function createServer(handler: Handler, tls: ServerTls | undefined, upgrades?: boolean): AnyServer;
-export function createServer(handler: Handler, tls?: ServerTls, upgrades = false): AnyServer {
+export function createServer(handler: Handler, tls: ServerTls | undefined, upgrades?: boolean, recall?: RecallAnswer): AnyServer;
+export function createServer(handler: Handler, tls?: ServerTls, upgrades = false, recall?: RecallAnswer): AnyServer {
   const { socketTimeout, handshakeTimeout, maxHeaderSize, ...timeouts } = SERVER_LIMITS;
   if (tls?.http2) {
     const checked = checkRequestHead(handler);
@@ -76,6 +78,7 @@ export function createServer(handler: Handler, tls?: ServerTls, upgrades = false
     refuseConnect(server);
     answerPlainHttp(server);
     if (upgrades) answerUpgrades(server, checked);
+    if (recall) answerKeptOnStreams(server, recall, (rawHeaders) => headerListSize(rawHeaders) <= maxHeaderSize);
     return server;
   }
   // requireHostHeader (Node's default) answers an HTTP/1.1 request without Host with 400. With a

@@ -11,12 +11,15 @@
 //   5. loading one server at a time with wrk (autocannon as a fallback), best of N rounds, servers alternated;
 //   6. peak RSS (VmHWM) of every server, read just before it is stopped;
 //   7. the markdown table on stdout (progress goes to stderr), and with --write / BENCH_WRITE=1 test/bench/RESULTS.md;
-//   8. clean-up on exit, error and SIGINT/SIGTERM: every child process is killed and the temp dir removed.
+//   8. clean-up on exit, error and SIGINT/SIGTERM: every child process is killed and the temp dir removed;
+//   9. HTTP/2 (issue 14): tiny-serve, nginx and sirv over TLS with a generated self-signed certificate, loaded with
+//      h2load (several streams per connection) on the small file; BENCH_ONLY=h2 runs this part alone.
 // Only Node built-ins, plus autocannon (devDependency) when wrk is missing. See test/bench/README.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +38,12 @@ const SWEEP = process.env.BENCH_SWEEP !== '0';
 const SWEEP_CONNECTIONS = 16;
 // The Node binary every Node server (and the cold starts) runs on; the script itself runs on whatever started it.
 const NODE = process.env.BENCH_NODE ? resolve(process.env.BENCH_NODE) : process.execPath;
+// BENCH_ONLY=h2: only the HTTP/2 workload (no cold start, no HTTP/1.1 table), for iterating on it.
+const ONLY_H2 = process.env.BENCH_ONLY === 'h2';
+// HTTP/2 load: h2load, 1 thread (the server gets the other core), H2_CONNECTIONS connections with H2_STREAMS
+// requests in flight on each, as a browser loading a page keeps many streams open on one connection.
+const H2_CONNECTIONS = 16;
+const H2_STREAMS = 10;
 
 const SIZES = { index: 1536, app: 100 * 1024, big: 50 * 1024 * 1024, listFiles: 2000 };
 // The size sweep of issue 14: what real sites mostly serve (JS chunks, images, fonts), between app.js and big.bin.
@@ -748,6 +757,240 @@ async function runLoad(tool, servers) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Step 9: HTTP/2 (issue 14). Servers of its own, on TLS with one self-signed certificate made here: tiny-serve with
+// --ssl-cert/--ssl-key (HTTP/2, and HTTP/1.1 on the same port), nginx with `listen … ssl http2`, sirv-cli with
+// --http2 --cert --key. h2load loads the small file, servers alternated; each server's best round is reported, with
+// the CPU time the server process used per request (read from /proc), which a busy machine disturbs less.
+const H2_WORKLOAD = { path: '/index.html', title: `small file \`/index.html\` (1.5 KB) over HTTP/2` };
+
+function makeCertificate() {
+  const dir = join(tempDir, 'tls');
+  mkdirSync(dir, { recursive: true });
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const args = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'];
+  const made = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (made.status !== 0) throw new NotApplicable(`openssl could not make a certificate: ${made.error?.message ?? made.stderr.trim()}`);
+  return { cert, key, ca: readFileSync(cert) };
+}
+
+function writeNginxH2Conf(root, port, { cert, key }) {
+  const prefix = join(tempDir, 'nginx-h2');
+  mkdirSync(prefix, { recursive: true });
+  const conf = `# Written by test/bench/run.mjs for the HTTP/2 workload: as the HTTP/1.1 one (one worker), with TLS and HTTP/2.
+worker_processes 1;
+daemon off;
+master_process off;
+error_log ${prefix}/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  types { text/html html; application/javascript js; text/css css; text/plain txt; application/octet-stream bin; }
+  default_type application/octet-stream;
+  charset utf-8;
+  charset_types text/html text/plain application/javascript text/css;
+  access_log off;
+  sendfile on;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  server {
+    listen 127.0.0.1:${port} ssl http2;
+    ssl_certificate ${cert};
+    ssl_certificate_key ${key};
+    # nginx closes an HTTP/2 connection after 1,000 requests by default, and h2load does not open another.
+    keepalive_requests 100000000;
+    root ${root};
+    index index.html;
+    etag on;
+  }
+}
+`;
+  const file = join(prefix, 'nginx.conf');
+  writeFileSync(file, conf);
+  return ['nginx', ['-c', file, '-p', prefix, '-e', join(prefix, 'error.log')]];
+}
+
+function http2Specs(root, tls) {
+  const specs = [
+    {
+      name: 'tiny-serve',
+      command: (port) => [NODE, [join(REPO, 'dist/tiny-serve.js'), root, '-p', String(port), '-H', '127.0.0.1', '--quiet', '--ssl-cert', tls.cert, '--ssl-key', tls.key]],
+      notes: '`--ssl-cert --ssl-key` (HTTP/2 with HTTP/1.1 fallback on one port), `--quiet`',
+    },
+  ];
+  if (onPath('nginx')) {
+    specs.push({ name: 'nginx', command: (port) => writeNginxH2Conf(root, port, tls), notes: '`listen … ssl http2`, 1 worker, `keepalive_requests 100000000`' });
+  }
+  specs.push({
+    name: 'sirv',
+    command: (port) => [NODE, [binScript('sirv'), root, '--port', String(port), '--host', '127.0.0.1', '--quiet', '--etag', '--http2', '--cert', tls.cert, '--key', tls.key]],
+    notes: '`--http2 --cert --key --etag` (node:http2 compatibility API, HTTP/2 only)',
+  });
+  return specs;
+}
+
+// One GET over HTTP/2 on a connection of its own; the body is counted, not kept.
+function h2Request(base, path, ca) {
+  return new Promise((done, fail) => {
+    const session = http2.connect(base, { ca });
+    const failed = (error) => {
+      session.destroy();
+      fail(error);
+    };
+    session.on('error', failed);
+    const stream = session.request({ ':path': path });
+    let headers = {};
+    let bytes = 0;
+    stream.on('response', (received) => (headers = received));
+    stream.on('data', (chunk) => (bytes += chunk.length));
+    stream.on('end', () => {
+      session.close();
+      done({ status: headers[':status'], headers, bytes });
+    });
+    stream.on('error', failed);
+    stream.setTimeout(30_000, () => failed(new Error(`timeout: ${base}${path}`)));
+    stream.end();
+  });
+}
+
+async function startH2Server(spec, ca) {
+  const port = await freePort();
+  const [command, args] = spec.command(port);
+  const child = track(spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const base = `https://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`${spec.name} (HTTP/2) exited before answering\n${stderr}`);
+    try {
+      await h2Request(base, '/index.html', ca);
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${spec.name} (HTTP/2) did not answer within 20 s: ${error.message}\n${stderr}`);
+      await sleep(20);
+    }
+  }
+  log(`started ${spec.name} (HTTP/2) on 127.0.0.1:${port} (pid ${child.pid})`);
+  return { ...spec, port, child, base, stderr: () => stderr };
+}
+
+// Seconds of CPU (user + system) a process has used so far.
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+function runH2load(url) {
+  // One second of warm-up (connections open, JIT warm) before the measured DURATION, for every server alike.
+  const args = ['-t1', `-c${H2_CONNECTIONS}`, `-m${H2_STREAMS}`, '--warm-up-time=1', '-D', String(DURATION), url];
+  return new Promise((done, fail) => {
+    const child = track(spawn('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (out += chunk));
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      const rate = out.match(/finished in [\d.]+s, ([\d.]+) req\/s/);
+      const counts = out.match(/requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/);
+      if (code !== 0 || !rate || !counts) return fail(new Error(`h2load failed (exit ${code}):\n${out}`));
+      const statuses = out.match(/status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/);
+      done({
+        rps: Number(rate[1]),
+        requests: Number(counts[3]),
+        failed: Number(counts[5]) + Number(counts[6]) + Number(counts[7]),
+        badStatus: statuses ? Number(statuses[3]) + Number(statuses[4]) : 0,
+      });
+    });
+  });
+}
+
+// The whole HTTP/2 part: { skipped } when it cannot run here, else the servers with their runs.
+async function runHttp2(root) {
+  if (!onPath('h2load')) return { skipped: 'h2load is not installed (`apt-get install -y nghttp2-client`)' };
+  let tls;
+  try {
+    tls = makeCertificate();
+  } catch (error) {
+    if (error instanceof NotApplicable) return { skipped: error.message };
+    throw error;
+  }
+  const version = spawnSync('h2load', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const servers = [];
+  for (const spec of http2Specs(root, tls)) {
+    const server = await startH2Server(spec, tls.ca);
+    server.runs = [];
+    const probe = await h2Request(server.base, H2_WORKLOAD.path, tls.ca);
+    if (probe.status !== 200 || probe.bytes !== SIZES.index) server.na = `answers ${probe.status} with ${probe.bytes} bytes`;
+    servers.push(server);
+  }
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const order = round % 2 === 1 ? servers : [...servers].reverse();
+    for (const server of order) {
+      if (server.na || server.crashed) continue;
+      // CPU counted from the end of h2load's one-second warm-up, when its measured requests begin.
+      const measuring = sleep(1000).then(() => cpuSeconds(server.child.pid));
+      const run = await runH2load(server.base + H2_WORKLOAD.path);
+      const [before, after] = [await measuring, cpuSeconds(server.child.pid)];
+      run.cpuPerRequest = before == null || after == null || run.requests === 0 ? null : ((after - before) * 1e6) / run.requests;
+      await sleep(500);
+      if (isDead(server.child)) server.crashed = `exited during round ${round} (code ${server.child.exitCode}, signal ${server.child.signalCode})`;
+      else server.runs.push(run);
+      const extra = run.failed || run.badStatus ? ` [failed ${run.failed}, 4xx/5xx ${run.badStatus}]` : '';
+      log(`round ${round}/${ROUNDS} h2      ${server.name.padEnd(11)} ${format(run.rps)}, ${run.cpuPerRequest?.toFixed(1) ?? '?'} µs CPU/request${extra}`);
+    }
+  }
+  for (const server of servers) {
+    server.best = server.runs.reduce((best, run) => (!best || run.rps > best.rps ? run : best), null);
+    await stopServer(server);
+  }
+  return { version, servers };
+}
+
+// The HTTP/2 table: req/s (best round), ratios, CPU per request, and every round in the notes.
+function http2Report(h2) {
+  if (h2.skipped) return [`HTTP/2: skipped: ${h2.skipped}.`];
+  const ours = h2.servers.find((s) => s.name === 'tiny-serve');
+  const peers = h2.servers.filter((s) => s !== ours);
+  const ratio = (a, b) => (a?.best && b?.best ? a.best.rps / b.best.rps : null);
+  const cell = (s) => (s.na ? 'n/a' : s.best ? format(s.best.rps) + (s.runs.some((r) => r.failed || r.badStatus) ? ' ⚠' : '') : 'crashed ⚠');
+  const nginx = ratio(ours, h2.servers.find((s) => s.name === 'nginx'));
+  const lines = [
+    `HTTP/2 (${h2.version}, \`h2load -t1 -c${H2_CONNECTIONS} -m${H2_STREAMS} --warm-up-time=1 -D ${DURATION}\`: ${H2_CONNECTIONS} connections with ${H2_STREAMS} streams in flight on each; TLS, RSA-2048 self-signed; best of ${ROUNDS} rounds, servers alternated):`,
+    '',
+    `| workload | ${h2.servers.map((s) => s.name).join(' | ')} | ${peers.map((p) => `ours/${p.name}`).join(' | ')} | target (issue 14) |`,
+    `| --- |${h2.servers.map(() => ' ---: |').join('')}${peers.map(() => ' ---: |').join('')} --- |`,
+    `| ${H2_WORKLOAD.title} | ${h2.servers.map(cell).join(' | ')} | ${peers.map((p) => (ratio(ours, p) == null ? 'n/a' : `${ratio(ours, p).toFixed(2)}×`)).join(' | ')} | ≥ 0.8× nginx ${nginx == null ? '?' : nginx >= 0.8 ? '✓' : '✗'} |`,
+    `| server CPU per request (µs, that round) | ${h2.servers.map((s) => (s.best?.cpuPerRequest == null ? 'n/a' : s.best.cpuPerRequest.toFixed(1))).join(' | ')} | ${peers.map(() => '').join(' | ')} | |`,
+    '',
+  ];
+  for (const server of h2.servers) {
+    const rounds = server.runs.map((r) => `${format(r.rps)} (${r.cpuPerRequest?.toFixed(1) ?? '?'} µs)`).join(', ');
+    const trouble = server.runs.filter((r) => r.failed || r.badStatus).map((r) => `${r.failed} failed, ${r.badStatus} 4xx/5xx of ${r.requests}`);
+    lines.push(`- HTTP/2 ${server.name}: ${server.notes}${server.na ? `; n/a: ${server.na}` : ''}${server.crashed ? `; **${server.crashed}**` : ''}; rounds: ${rounds || 'none'}${trouble.length ? `; ⚠ ${trouble.join('; ')}` : ''}`);
+  }
+  return lines;
+}
+
+// The issue-14 target row for HTTP/2.
+function http2TargetRow(h2, verdict) {
+  const label = 'HTTP/2 small file: ≥ 0.8× nginx';
+  if (h2.skipped) return [label, `skipped: ${h2.skipped}`, verdict(null)];
+  const ours = h2.servers.find((s) => s.name === 'tiny-serve');
+  const nginx = h2.servers.find((s) => s.name === 'nginx');
+  const r = ours?.best && nginx?.best ? ours.best.rps / nginx.best.rps : null;
+  return [label, r == null ? 'n/a' : `${r.toFixed(2)}×`, verdict(r == null ? null : r >= 0.8)];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Step 6: peak RSS, then stop. VmHWM is the high-water mark of the resident set since the process started.
 function peakRssMiB(pid) {
   try {
@@ -787,7 +1030,7 @@ function machineInfo(tool) {
   return { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), nproc, cpu, node, nodePath: NODE, tool: tool.version, openFiles };
 }
 
-function report({ results, servers, coldStart, tool, info }) {
+function report({ results, servers, coldStart, tool, info, h2 }) {
   const ours = 'tiny-serve';
   const peers = servers.map((s) => s.name).filter((name) => name !== ours);
   const value = (workload, name) => results[workload]?.[name]?.best?.value ?? null;
@@ -839,7 +1082,9 @@ function report({ results, servers, coldStart, tool, info }) {
   lines.push(`- **peak RSS** (VmHWM over the whole benchmark): tiny-serve **${ourRss == null ? '?' : ourRss.toFixed(1)} MiB**${ourServer?.restarts ? ` (of its last process: it was restarted ${ourServer.restarts} times)` : ''} (target ≤ 60 MB ${ourRss != null && ourRss <= 60 ? '✓' : '✗'}); peers: ${peerRss}`);
   if (hwm) lines.push(`- tiny-serve VmHWM (MiB) after each workload of round 1: ${hwm.join(', ')}`);
   lines.push('');
-  lines.push(...issue14Targets({ value, ratio, fmtRatio, coldStart, ourRss, info }));
+  lines.push(...http2Report(h2));
+  lines.push('');
+  lines.push(...issue14Targets({ value, ratio, fmtRatio, coldStart, ourRss, info, h2 }));
   lines.push('');
   lines.push('Notes:');
   for (const workload of WORKLOADS) {
@@ -871,9 +1116,11 @@ function report({ results, servers, coldStart, tool, info }) {
 }
 
 // The targets of issue 14, one line each, judged on this run's numbers.
-function issue14Targets({ value, ratio, fmtRatio, coldStart, ourRss, info }) {
+const verdictOf = (met) => (met == null ? '? not measured' : met ? '✓ met' : '✗ not met');
+
+function issue14Targets({ value, ratio, fmtRatio, coldStart, ourRss, info, h2 }) {
   const ours = 'tiny-serve';
-  const verdict = (met) => (met == null ? '? not measured' : met ? '✓ met' : '✗ not met');
+  const verdict = verdictOf;
   const atLeast = (r, min) => (r == null ? null : r >= min);
   const rows = [];
   const sizeRows = WORKLOADS.filter((w) => ['small', 'js', 'big'].includes(w.id) || w.size);
@@ -897,6 +1144,7 @@ function issue14Targets({ value, ratio, fmtRatio, coldStart, ourRss, info }) {
   rows.push([`cold start: ≤ 1.0× sirv (Node ${info.node})`, `${fmtRatio(coldStart.ours / coldStart.sirv)} (${ms(coldStart.ours)} / ${ms(coldStart.sirv)})`, verdict(coldStart.ours <= coldStart.sirv)]);
   rows.push([`cold start: ≤ 1.5× bare node (Node ${info.node})`, `${fmtRatio(coldStart.ours / coldStart.bare)} (${ms(coldStart.ours)} / ${ms(coldStart.bare)})`, verdict(coldStart.ours <= 1.5 * coldStart.bare)]);
   rows.push(['peak RSS ≤ 60 MB over the bench', ourRss == null ? '?' : `${ourRss.toFixed(1)} MiB`, verdict(ourRss == null ? null : ourRss <= 60)]);
+  rows.push(http2TargetRow(h2, verdict));
   rows.push(['no regression elsewhere', 'not judged here: compare the table above with the previous RESULTS.md', '—']);
   return [
     `Targets of issue 14 (ratios tiny-serve/other within this run; Node ${info.node}${SWEEP_SIZES.length ? '' : '; size sweep skipped'}):`,
@@ -920,7 +1168,7 @@ function transferOf(entry) {
 }
 
 function commandLine() {
-  const env = ['BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_WRITE', 'BENCH_SWEEP', 'BENCH_NODE', 'BENCH_TOOL'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+  const env = ['BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_WRITE', 'BENCH_SWEEP', 'BENCH_NODE', 'BENCH_TOOL', 'BENCH_ONLY'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
   const args = process.argv.slice(2);
   const cmd = process.env.npm_lifecycle_event === 'bench'
     ? `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
@@ -944,6 +1192,14 @@ async function main() {
   log(`load tool: ${tool.version}; ${DURATION} s per run, ${ROUNDS} rounds`);
   const root = generateTree();
   const specs = serverSpecs(root);
+  if (ONLY_H2) {
+    const h2 = await runHttp2(root);
+    const markdown = [`- date: ${info.date}; machine: ${info.nproc} cores, ${info.cpu}; Node ${info.node}; \`BENCH_ONLY=h2\`: the HTTP/2 workload alone`, '', ...http2Report(h2), '', `| target | measured | |`, '| --- | --- | --- |', `| ${http2TargetRow(h2, verdictOf).join(' | ')} |`].join('\n');
+    console.log(markdown);
+    if (WRITE) log('BENCH_ONLY=h2: RESULTS.md is left as it is (it holds whole runs only)');
+    cleanup();
+    return;
+  }
   const coldStart = await measureColdStart(specs);
   const servers = [];
   for (const spec of specs) {
@@ -952,7 +1208,8 @@ async function main() {
   }
   const results = await runLoad(tool, servers);
   for (const server of servers) await stopServer(server);
-  const markdown = report({ results, servers, coldStart, tool, info });
+  const h2 = await runHttp2(root);
+  const markdown = report({ results, servers, coldStart, tool, info, h2 });
   console.log(markdown);
   if (WRITE) writeResults(markdown);
   cleanup();
