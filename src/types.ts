@@ -173,6 +173,11 @@ export interface RepresentationChoice {
   compressOnTheFly: boolean;
   /** Bytes added to the file's (the live-reload client script); 0 for the file as it is. */
   injected: number;
+  /**
+   * The request named the encoded file itself (`game.wasm.br`): `coding` labels the file's own bytes,
+   * and ranges apply to them (RFC 9110 §14.1.1: a range is of the representation's, encoded, bytes).
+   */
+  byName?: boolean;
 }
 
 /** One representation of a file, chosen for a request, with everything decided from metadata. */
