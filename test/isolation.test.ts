@@ -3,11 +3,13 @@
 // them, proxied answers (COOP and COEP unless the backend sent its own), the config key and the flag.
 // The browser's own verdict is in isolation-browser.test.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect as h2Connect, type ClientHttp2Session } from 'node:http2';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_PATH, WORKER_PATH } from '../src/features/live-reload.js';
+import { createHandler } from '../src/handler/handler.js';
 import { serve, type ServeHandle, type ServeOptions } from '../src/server/serve.js';
 import type { HandlerOptions } from '../src/types.js';
 import { SITE, collect, copySite, makeCertificates, rawRequest, startServer, type Certificates, type RawResponse, type TestServer } from './helpers.js';
@@ -136,6 +138,21 @@ describe('crossOriginIsolated with other options', () => {
       expect(res.status).toBe(200);
       expect(isolationOf(res.headers)).toEqual(ISOLATED);
     }
+  });
+
+  it('as middleware, the app’s own answers after next() carry them too', async () => {
+    const files = createHandler({ root: SITE, crossOriginIsolated: true });
+    const app = createServer((req, res) => files(req, res, () => res.end('from the app')));
+    await new Promise<void>((done) => app.listen(0, '127.0.0.1', done));
+    cleanups.push(() => {
+      files.close();
+      app.closeAllConnections();
+      return new Promise<void>((done) => app.close(() => done()));
+    });
+    const res = await rawRequest((app.address() as AddressInfo).port, '/not-a-file');
+
+    expect(res.body.toString()).toBe('from the app');
+    expect(isolationOf(res.headers)).toEqual(ISOLATED);
   });
 
   it('--header replaces one of them: sent once, with its value', async () => {

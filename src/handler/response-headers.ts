@@ -99,7 +99,8 @@ interface HeaderOptions {
 /** The headers every response gets, in the order they apply: a later one of the same name wins. */
 function fixedHeaders(options: HeaderOptions): [string, string][] {
   const cors = options.cors ?? false;
-  const fixed: [string, string][] = [...(options.crossOriginIsolated ? [...ISOLATION_HEADERS, resourcePolicy(cors)] : []), ...(cors ? CORS_HEADERS : [])];
+  const isolation = options.crossOriginIsolated ? [...ISOLATION_HEADERS, resourcePolicy(cors)] : [];
+  const fixed: [string, string][] = [...isolation, ...(cors ? CORS_HEADERS : [])];
   for (const text of options.header ?? []) {
     const { key, value } = parseHeaderFlag(text);
     fixed.push([key, value]);
