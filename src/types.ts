@@ -97,6 +97,15 @@ export interface HandlerOptions {
   header?: string[];
   /** CORS for any origin (`Access-Control-Allow-Origin: *`, never with credentials) and preflights. @default false */
   cors?: boolean;
+  /**
+   * Cross-origin isolation, so pages get `crossOriginIsolated` (SharedArrayBuffer, precise timers):
+   * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp` on every
+   * response, proxied answers included unless the backend sends its own, and
+   * `Cross-Origin-Resource-Policy: same-origin` (`cross-origin` with `cors`) on the server's own.
+   * `header` and `headers` rules can still change or remove each of them.
+   * @default false
+   */
+  crossOriginIsolated?: boolean;
   /** `user:password`: every request needs HTTP Basic authentication. @default undefined */
   auth?: string;
   /**
@@ -173,6 +182,11 @@ export interface RepresentationChoice {
   compressOnTheFly: boolean;
   /** Bytes added to the file's (the live-reload client script); 0 for the file as it is. */
   injected: number;
+  /**
+   * The request named the encoded file itself (`game.wasm.br`): `coding` labels the file's own bytes,
+   * and ranges apply to them (RFC 9110 §14.1.1: a range is of the representation's, encoded, bytes).
+   */
+  byName?: boolean;
 }
 
 /** One representation of a file, chosen for a request, with everything decided from metadata. */

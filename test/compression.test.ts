@@ -361,8 +361,9 @@ describe('precompressed siblings', () => {
     }
   });
 
-  it('serves /assets/pre.css.gz requested directly as its own file, not as an encoding', async () => {
-    const res = await get(server.port, '/assets/pre.css.gz', gzipOnly);
+  // Asked for by a client taking gzip, it is labelled with its coding (encoded-names.test.ts).
+  it('serves /assets/pre.css.gz requested directly, by a client not taking gzip, as its own file', async () => {
+    const res = await get(server.port, '/assets/pre.css.gz', brOnly);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/gzip');
     expect(res.headers['content-encoding']).toBeUndefined();

@@ -151,6 +151,7 @@ describe('every feature answers the same over HTTP/2 and HTTP/1.1', () => {
     { name: 'gzip, compressed on the fly', path: '/assets/lorem.txt', headers: { 'accept-encoding': 'gzip' }, status: 200, shows: { 'content-encoding': 'gzip' }, body: 'assets/lorem.txt' },
     { name: 'br, precompressed', path: '/assets/pre.css', headers: { 'accept-encoding': 'br, gzip' }, status: 200, shows: { 'content-encoding': 'br' }, body: 'assets/pre.css' },
     { name: 'gzip, precompressed', path: '/assets/pre.css', headers: { 'accept-encoding': 'gzip' }, status: 200, shows: { 'content-encoding': 'gzip' }, body: 'assets/pre.css' },
+    { name: 'an encoded file asked for by name', path: '/unity/Build/game.wasm.br', headers: { 'accept-encoding': 'br' }, status: 200, shows: { 'content-encoding': 'br', 'content-type': 'application/wasm' } },
     { name: 'a directory listing (HTML)', path: '/no-index/', status: 200, shows: typed(/^text\/html/) },
     { name: 'a directory listing (JSON)', path: '/no-index/', headers: { accept: 'application/json' }, status: 200, shows: typed(/^application\/json/) },
     { name: 'the SPA fallback', path: '/some/client/route', headers: { accept: 'text/html' }, spa: true, status: 200, body: 'index.html' },

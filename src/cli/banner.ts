@@ -88,6 +88,7 @@ export function banner(palette: Palette, settings: Settings, ports: number[], ad
     options.single && `single-page app (fallback ${options.single === true ? 'index.html' : options.single})`,
     options.auth && 'basic auth on',
     options.cors && 'CORS on',
+    options.crossOriginIsolated && 'cross-origin isolated',
     options.watch && 'live reload on',
     settings.workers > 1 && `${settings.workers} workers`,
   ].filter(Boolean);

@@ -205,6 +205,7 @@ const SCHEMA: Record<string, Check> = {
   renderSingle: isBoolean,
   symlinks: isBoolean,
   cors: isBoolean,
+  crossOriginIsolated: isBoolean,
   watch: isBoolean,
   watchIgnore: isArrayOf(isPattern),
   header: isArrayOf(isHeaderFlag),

@@ -146,6 +146,12 @@ const TABLE = [
   },
   { name: 'cors', type: 'boolean', group: 'Security:', describe: 'Allow cross-origin requests from any origin (Access-Control-Allow-Origin: *)' },
   {
+    name: 'cross-origin-isolated',
+    type: 'boolean',
+    group: 'Security:',
+    describe: 'Make pages cross-origin isolated (SharedArrayBuffer, precise timers): sends COOP same-origin, COEP require-corp and CORP same-origin',
+  },
+  {
     name: 'header',
     type: 'string',
     repeatable: true,

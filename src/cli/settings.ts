@@ -110,6 +110,7 @@ function handlerOptionsFrom(args: CliArgs, env: Environment, fileOptions: Omit<H
     cleanUrls: args.cleanUrls ?? fileOptions.cleanUrls,
     base: args.base !== undefined ? parseBase(args.base, '--base') : fileOptions.base,
     cors: args.cors ?? fileOptions.cors,
+    crossOriginIsolated: args.crossOriginIsolated ?? fileOptions.crossOriginIsolated,
     header: [...(fileOptions.header ?? []), ...(args.header ?? [])],
     auth: args.auth ?? (env.TINY_SERVE_AUTH || undefined) ?? fileOptions.auth,
     watch: args.watch ?? fileOptions.watch,

@@ -37,6 +37,8 @@ export interface ExchangeContext {
   requestFn(rule: CompiledRule): (options: RequestOptions) => ClientRequest;
   /** The Authorization header answered tiny-serve's --auth: it is not the backend's to see. */
   dropAuthorization: boolean;
+  /** Lower-cased headers an answer gets when the backend sent none of that name (--cross-origin-isolated's COOP and COEP). */
+  answerDefaults: Record<string, string>;
 }
 
 /** Header fields that belong to one connection (RFC 9110 §7.6.1), never forwarded either way. */
@@ -125,12 +127,13 @@ function localCookie(cookie: string, rule: CompiledRule): string {
     .join(';');
 }
 
-/** The backend's response headers as the client gets them. */
-export function responseHeaders(proxyRes: IncomingMessage, rule: CompiledRule): OutgoingHttpHeaders {
+/** The backend's response headers as the client gets them, with `defaults` for the names it did not send. */
+export function responseHeaders(proxyRes: IncomingMessage, rule: CompiledRule, defaults: Record<string, string> = {}): OutgoingHttpHeaders {
   const headers = endToEnd(proxyRes.headers);
   if (typeof headers.location === 'string') headers.location = localLocation(headers.location, rule);
   const cookies = proxyRes.headers['set-cookie'];
   if (cookies) headers['set-cookie'] = cookies.map((cookie) => localCookie(cookie, rule));
+  for (const [name, value] of Object.entries(defaults)) headers[name] ??= value;
   return headers;
 }
 
@@ -237,14 +240,14 @@ export function openBackendRequest(
 }
 
 /** Sends the backend's answer on: status, headers, and the body streamed with backpressure. */
-export function relayResponse(res: ServerResponse, proxyRes: IncomingMessage, rule: CompiledRule, proxyReq: ClientRequest): void {
+export function relayResponse(res: ServerResponse, proxyRes: IncomingMessage, rule: CompiledRule, proxyReq: ClientRequest, context: ExchangeContext): void {
   proxyReq.setTimeout(0);
   if (clientGone(res)) return void proxyRes.destroy();
   try {
     // The prototype's writeHead: the backend's headers go as they are, past any option headers
     // (--cors, --header, header rules) a fallback request was decorated with before it was proxied.
     const writeHead = Object.getPrototypeOf(res).writeHead as ServerResponse['writeHead'];
-    writeHead.call(res, proxyRes.statusCode ?? 502, responseHeaders(proxyRes, rule));
+    writeHead.call(res, proxyRes.statusCode ?? 502, responseHeaders(proxyRes, rule, context.answerDefaults));
   } catch (error) {
     proxyRes.destroy();
     answerFailure(res.req, res, rule, error);
@@ -270,7 +273,7 @@ export function relayResponse(res: ServerResponse, proxyRes: IncomingMessage, ru
 export function forwardExchange(req: IncomingMessage, res: ServerResponse, rule: CompiledRule, context: ExchangeContext, path: string): void {
   const proxyReq = openBackendRequest(req, res, rule, context, path, requestHeaders(req, rule, context));
   if (!proxyReq) return;
-  proxyReq.on('response', (proxyRes) => relayResponse(res, proxyRes, rule, proxyReq));
+  proxyReq.on('response', (proxyRes) => relayResponse(res, proxyRes, rule, proxyReq, context));
   // pipe, not pipeline: a backend failing must not destroy the request (and the client's socket) before the 502 is written.
   req.pipe(proxyReq);
   req.on('error', () => proxyReq.destroy());

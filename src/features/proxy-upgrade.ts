@@ -38,7 +38,7 @@ function forwardWithBodyOnSocket(
   }
   const proxyReq = openBackendRequest(req, res, rule, context, path, requestHeaders(req, rule, context));
   if (!proxyReq) return;
-  proxyReq.on('response', (proxyRes) => relayResponse(res, proxyRes, rule, proxyReq));
+  proxyReq.on('response', (proxyRes) => relayResponse(res, proxyRes, rule, proxyReq, context));
   let left = length;
   const onData = (chunk: Buffer): void => {
     const part = chunk.subarray(0, left);
@@ -91,7 +91,7 @@ export function forwardUpgrade(
   const headers = { ...requestHeaders(req, rule, context), connection: 'Upgrade', upgrade: req.headers.upgrade };
   const proxyReq = openBackendRequest(req, res, rule, context, path, headers);
   if (!proxyReq) return;
-  proxyReq.on('response', (proxyRes) => relayResponse(res, proxyRes, rule, proxyReq));
+  proxyReq.on('response', (proxyRes) => relayResponse(res, proxyRes, rule, proxyReq, context));
   proxyReq.on('upgrade', (proxyRes, backend, backendHead) => {
     backend.setTimeout(0); // the rule's timeout is for the answer; a quiet tunnel stays open
     if (client.destroyed) return void backend.destroy();

@@ -150,9 +150,13 @@ const https = (): typeof import('node:https') => load('node:https');
 
 /**
  * The proxy for `rules` (undefined when there are none). `dropAuthorization`: the server's --auth
- * consumed the Authorization header, so backends never see those credentials.
+ * consumed the Authorization header, so backends never see those credentials. `answerDefaults`:
+ * lower-cased headers an answer gets when the backend sent none of that name.
  */
-export function createProxy(rules: ProxyRule[] | undefined, { dropAuthorization }: { dropAuthorization: boolean }): Proxy | undefined {
+export function createProxy(
+  rules: ProxyRule[] | undefined,
+  { dropAuthorization, answerDefaults = {} }: { dropAuthorization: boolean; answerDefaults?: Record<string, string> },
+): Proxy | undefined {
   if (!rules || rules.length === 0) return undefined;
   const compiled = compileProxyRules(rules);
   const prefixed = compiled.filter((rule) => rule.prefix !== undefined);
@@ -166,6 +170,7 @@ export function createProxy(rules: ProxyRule[] | undefined, { dropAuthorization 
   closeWhenFree(httpAgent);
   const context: ExchangeContext = {
     dropAuthorization,
+    answerDefaults,
     agentFor(rule) {
       if (rule.protocol === 'http:') return httpAgent;
       if (!httpsAgent) {

@@ -14,7 +14,7 @@ import { ifRangeAllows, multipartFraming, parseRange, type ByteRange, type Multi
 import { clientGone, streamCompressed, streamFile, streamMultipart } from '../http/streams.js';
 import type { Answer, Entry, Representation } from '../types.js';
 import type { KeptAnswer } from './answer-cache.js';
-import { describeAgain, type SelectionPolicy } from './representation.js';
+import { describeAgain, rangesApply, type SelectionPolicy } from './representation.js';
 
 const WHOLE = { kind: 'whole' } as const;
 
@@ -43,12 +43,18 @@ function rangesFromMemory(bytes: Buffer, ranges: ByteRange[], { framing }: BodyP
   return Buffer.concat([...parts, Buffer.from(framing.closing)]);
 }
 
-/** The Range that applies: the file's own identity bytes only (HEAD answers what GET would). */
-function rangeOf(req: IncomingMessage, { coding, choice, etag, lastModifiedSeconds, file }: Representation): ReturnType<typeof parseRange> | typeof WHOLE {
+/**
+ * The Range that applies: the file's own bytes only (HEAD answers what GET would). Of an encoded
+ * file, one range only: clients decode a Content-Encoding over the whole body, which in a multipart
+ * answer would take in the part headers too, so several ranges get the whole file (RFC 9110 §14.2
+ * lets a server ignore Range).
+ */
+function rangeOf(req: IncomingMessage, representation: Representation): ReturnType<typeof parseRange> | typeof WHOLE {
+  const { etag, lastModifiedSeconds, file, coding } = representation;
   const ifRange = req.headers['if-range'];
-  return coding === undefined && !choice.injected && ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag, lastModifiedSeconds)
-    ? parseRange(req.headers.range, file.stats.size)
-    : WHOLE;
+  if (!rangesApply(representation.choice) || !ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag, lastModifiedSeconds)) return WHOLE;
+  const range = parseRange(req.headers.range, file.stats.size);
+  return coding !== undefined && range.kind === 'partial' && range.ranges.length > 1 ? WHOLE : range;
 }
 
 /** Answers 304 or 412 when the request's preconditions say so (RFC 9110 §13.2.2); true if it did. */

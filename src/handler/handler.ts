@@ -24,7 +24,7 @@ import { createNotFound } from './not-found.js';
 import { NOT_FOUND_CODES, createLocator, type Located } from './locate.js';
 import { awaitTurn } from './pipelining.js';
 import { selectLiveRepresentation, selectRepresentation, type SelectionPolicy } from './representation.js';
-import { headerRewriter, isPreflight, responseHeaders, sendPreflight } from './response-headers.js';
+import { headerRewriter, isPreflight, proxiedIsolationHeaders, responseHeaders, sendPreflight } from './response-headers.js';
 
 /**
  * The request listener. With `next` (Express/Connect middleware), a request it has nothing for (a
@@ -161,7 +161,7 @@ export function createHandler(options: HandlerOptions): RequestHandler {
   const rewriteHeaders = headerRewriter(options);
   const live = watches && options.watch ? createLiveReload(root.path, watches, options.watchIgnore, base?.url) : undefined;
   const onError = options.onError ?? defaultOnError;
-  const proxy = createProxy(options.proxy, { dropAuthorization: checkAuth !== undefined });
+  const proxy = createProxy(options.proxy, { dropAuthorization: checkAuth !== undefined, answerDefaults: proxiedIsolationHeaders(options) });
   const policy: SelectionPolicy = {
     compress: options.compress ?? true,
     etag: options.etag ?? true,
@@ -199,7 +199,8 @@ export function createHandler(options: HandlerOptions): RequestHandler {
     // Every step after this one sees paths relative to the base, as if the site were at `/`.
     const target = base ? scopeToBase(base, requested) : requested;
     // Proxied requests skip every file step: never cached, compressed, given ETags or rewritten, and
-    // the backend's answer goes back as it is (its own CORS, its Cache-Control). Their prefixes are
+    // the backend's answer goes back as it is (its own CORS, its Cache-Control; COOP and COEP under
+    // --cross-origin-isolated when it has none). Their prefixes are
     // absolute: matched on the path as requested, before the base is taken off. --auth guards them.
     const proxied = requested.ok ? proxy?.ruleFor(req, requested) : undefined;
     if (proxy && proxied && requested.ok) {

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { etagFor, formatHttpDate, lastModifiedSecondsFor } from '../http/conditional.js';
-import { SIBLING_SUFFIX, preferredCodings, etagForCoding, isCompressible } from '../http/encoding.js';
+import { SIBLING_SUFFIX, encodedName, preferredCodings, etagForCoding, isCompressible, type EncodedName } from '../http/encoding.js';
 import { typeFromBytes, typeFromName } from '../http/mime.js';
 import type { Coding, Entry, Representation, RepresentationChoice } from '../types.js';
 
@@ -32,7 +32,8 @@ export async function contentTypeOf(entry: Entry, policy: SelectionPolicy): Prom
 /**
  * The representation to send for `entry`. Compressible types are negotiable (and so vary on
  * Accept-Encoding); a request with Range gets the identity bytes, since ranges apply to identity.
- * `vary` names further request headers the choice of this file depended on.
+ * `vary` names further request headers the choice of this file depended on. A file asked for by an
+ * encoded name (`game.wasm.br`) is chosen apart (selectByEncodedName).
  */
 export async function selectRepresentation(
   req: IncomingMessage,
@@ -40,6 +41,8 @@ export async function selectRepresentation(
   policy: SelectionPolicy,
   vary?: string,
 ): Promise<Representation> {
+  const encoded = encodedName(entry.realPath);
+  if (encoded) return selectByEncodedName(req, entry, encoded, policy, vary);
   const contentType = await contentTypeOf(entry, policy);
   const negotiable = isCompressible(contentType);
   const build = (file: Entry, coding: Coding | undefined, compressOnTheFly: boolean): Representation =>
@@ -55,6 +58,24 @@ export async function selectRepresentation(
   const onTheFly = accepted[0];
   if (onTheFly && policy.compress && entry.stats.size >= MIN_COMPRESS_SIZE) return build(entry, onTheFly, true);
   return build(entry, undefined, false);
+}
+
+/**
+ * A file asked for by an encoded name (`game.wasm.br`, see encodedName): when the client takes the
+ * coding, its bytes as they are, labelled with that coding and the inner file's type, its ETag the
+ * coding's (`…-br"`: not the tag the same URL carries unlabelled); otherwise a file of its own type,
+ * as any other `.br`/`.gz`. The choice is by Accept-Encoding (as the answer cache keys it: a coding
+ * preferred to identity), so both vary on it; neither is ever compressed again.
+ */
+async function selectByEncodedName(req: IncomingMessage, entry: Entry, { coding, contentType }: EncodedName, policy: SelectionPolicy, vary?: string): Promise<Representation> {
+  const labelled = preferredCodings(req.headers['accept-encoding']).includes(coding);
+  const chosen = labelled ? { contentType, coding, byName: true } : { contentType: await contentTypeOf(entry, policy), coding: undefined };
+  return describe({ original: entry, negotiable: true, vary, compressOnTheFly: false, injected: 0, ...chosen }, entry, policy);
+}
+
+/** Whether Range applies: to the file's own bytes, identity or labelled by name; never to bytes made or added here. */
+export function rangesApply({ injected, coding, byName }: RepresentationChoice): boolean {
+  return !injected && (coding === undefined || byName === true);
 }
 
 /**
@@ -98,8 +119,7 @@ function describe(choice: RepresentationChoice, file: Entry, policy: SelectionPo
   // string can lag a second behind and would then precede Last-Modified.
   if (file.stats.mtimeMs > now) headers.Date = formatHttpDate(Math.floor(now / 1000));
   if (etag) headers.ETag = etag;
-  // Ranges are served on the file's own identity bytes only.
-  if (!coding && !injected) headers['Accept-Ranges'] = 'bytes';
+  if (rangesApply(choice)) headers['Accept-Ranges'] = 'bytes';
   // A page with the live-reload client changes with every save: always revalidated.
   headers['Cache-Control'] = injected ? 'no-cache' : policy.cacheControlFor(basename(original.realPath), contentType);
   const varies = [negotiable ? 'Accept-Encoding' : undefined, vary].filter(Boolean);

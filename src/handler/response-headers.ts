@@ -1,5 +1,6 @@
 // Headers added to responses from options: `--header`, config `headers` rules (a null value removes a
-// header), and CORS. Applied at writeHead, so every response (files, pages, 304s) gets them.
+// header), CORS and cross-origin isolation. Applied at writeHead, so every response (files, pages,
+// 304s) gets them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compilePattern, type PathPattern } from '../http/patterns.js';
 import { ALLOWED_METHODS } from '../http/pages.js';
@@ -45,6 +46,22 @@ const CORS_HEADERS: [string, string][] = [
 ];
 const PREFLIGHT_MAX_AGE = '86400';
 
+/**
+ * --cross-origin-isolated: a page that comes with both is cross-origin isolated (SharedArrayBuffer,
+ * precise timers), provided everything it embeds agrees to be embedded (CORP or CORS).
+ */
+const ISOLATION_HEADERS: [string, string][] = [
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Embedder-Policy', 'require-corp'],
+];
+
+/**
+ * The server's own answers agree to be embedded by the pages it serves: same-origin, or by any
+ * origin under --cors, which already lets any origin read them (and a `<script>` or `<img>` without
+ * `crossorigin` on another isolated site needs this to load).
+ */
+const resourcePolicy = (cors: boolean): [string, string] => ['Cross-Origin-Resource-Policy', cors ? 'cross-origin' : 'same-origin'];
+
 /** A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) answered with 204. */
 export function isPreflight(req: IncomingMessage): boolean {
   return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
@@ -72,19 +89,48 @@ function removeHeader(headers: Headers, key: string): void {
   for (const name of Object.keys(headers)) if (name.toLowerCase() === lower) delete headers[name];
 }
 
-/** Rewrites the headers of a response for a path (a copy): what `--header`, config rules and CORS add or remove. */
+interface HeaderOptions {
+  cors?: boolean;
+  crossOriginIsolated?: boolean;
+  header?: string[];
+  headers?: HeaderRule[];
+}
+
+/** The headers every response gets, in the order they apply: a later one of the same name wins. */
+function fixedHeaders(options: HeaderOptions): [string, string][] {
+  const cors = options.cors ?? false;
+  const isolation = options.crossOriginIsolated ? [...ISOLATION_HEADERS, resourcePolicy(cors)] : [];
+  const fixed: [string, string][] = [...isolation, ...(cors ? CORS_HEADERS : [])];
+  for (const text of options.header ?? []) {
+    const { key, value } = parseHeaderFlag(text);
+    fixed.push([key, value]);
+  }
+  return fixed;
+}
+
+/**
+ * What proxied answers get from --cross-origin-isolated: COOP and COEP (as --header may have changed
+ * them), lower-cased, for the backend's answer when it sends none of its own. A page proxied from a
+ * dev server needs them to be isolated; CORP stays the backend's business, since the browser sees its
+ * answers as this server's, same-origin. Empty without the option: the backend's answer goes as it is.
+ */
+export function proxiedIsolationHeaders(options: HeaderOptions): Record<string, string> {
+  if (!options.crossOriginIsolated) return {};
+  const names = new Set(ISOLATION_HEADERS.map(([key]) => key.toLowerCase()));
+  const chosen: Record<string, string> = {};
+  for (const [key, value] of fixedHeaders(options)) if (names.has(key.toLowerCase())) chosen[key.toLowerCase()] = value;
+  return chosen;
+}
+
+/** Rewrites the headers of a response for a path (a copy): what `--header`, config rules, CORS and isolation add or remove. */
 export type HeaderRewriter = (path: string | undefined, given: Headers) => Headers;
 
 /**
  * Builds, once, the rewrite of a response's headers for a path; undefined when no option adds
  * anything, so the default request path pays nothing.
  */
-export function headerRewriter(options: { cors?: boolean; header?: string[]; headers?: HeaderRule[] }): HeaderRewriter | undefined {
-  const fixed: [string, string][] = [...(options.cors ? CORS_HEADERS : [])];
-  for (const text of options.header ?? []) {
-    const { key, value } = parseHeaderFlag(text);
-    fixed.push([key, value]);
-  }
+export function headerRewriter(options: HeaderOptions): HeaderRewriter | undefined {
+  const fixed = fixedHeaders(options);
   const rules = (options.headers ?? []).map((rule) => {
     for (const { key, value } of rule.headers) validateHeader(key, value);
     return { pattern: compilePattern(rule.source) as PathPattern, headers: rule.headers };
@@ -113,11 +159,7 @@ export function headerRewriter(options: { cors?: boolean; header?: string[]; hea
  * Builds, once, the step that decorates a response for a path (its writeHead rewrites the headers
  * given to it); undefined when no option adds anything.
  */
-export function responseHeaders(options: {
-  cors?: boolean;
-  header?: string[];
-  headers?: HeaderRule[];
-}): ((req: IncomingMessage, res: ServerResponse, path: string | undefined) => void) | undefined {
+export function responseHeaders(options: HeaderOptions): ((req: IncomingMessage, res: ServerResponse, path: string | undefined) => void) | undefined {
   const rewrite = headerRewriter(options);
   if (!rewrite) return undefined;
   return (_req, res, path) => {

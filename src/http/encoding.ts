@@ -1,9 +1,12 @@
 // Content codings (RFC 9110 §12.5.3): Accept-Encoding negotiation, which types are worth compressing,
-// and the per-coding ETag that keeps every encoded representation distinct.
+// the per-coding ETag that keeps every encoded representation distinct, and which encoded files asked
+// for by their own name (`game.wasm.br`) are served with their coding.
+import { extname } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import db from 'mime-db';
 import type { Coding } from '../types.js';
+import { typeFromName } from './mime.js';
 
 export type Choice = Coding | 'identity';
 
@@ -72,6 +75,43 @@ export function isCompressible(contentType: string): boolean {
   if (type === 'application/octet-stream') return false;
   const known = (db as Record<string, { compressible?: boolean }>)[type]?.compressible;
   return known ?? type.startsWith('text/');
+}
+
+/**
+ * Types a page loads for itself: documents, scripts, styles, wasm, JSON, XML and SVG, fonts. Only
+ * these are labelled with their coding when asked for by an encoded name: a browser decodes a
+ * Content-Encoding on the way, so `archive.tar.gz` or `notes.txt.gz` saved from a link would hold
+ * bytes that no longer match their name.
+ */
+const WEB_ASSET_TYPES = new Set(['text/html', 'text/css', 'text/javascript', 'application/javascript', 'application/json', 'application/xml', 'text/xml', 'application/wasm']);
+
+function isWebAsset(type: string): boolean {
+  const essence = type.split(';')[0]!.trim().toLowerCase();
+  return WEB_ASSET_TYPES.has(essence) || essence.startsWith('font/') || essence.endsWith('+json') || essence.endsWith('+xml');
+}
+
+/** Web assets whose extension has no registered type: Unity WebGL's `.data` (its `game.data.br`). */
+const UNTYPED_WEB_ASSETS: Record<string, string> = { '.data': 'application/octet-stream' };
+
+/** What an encoded name stands for: the coding of the file's bytes and the type of what they decode to. */
+export interface EncodedName {
+  coding: Coding;
+  contentType: string;
+}
+
+/**
+ * A file name ending in a coding's suffix whose inner name is a web asset (`game.wasm.br` → br,
+ * application/wasm; `game.data.gz` → gzip, application/octet-stream); undefined for any other
+ * (`archive.tar.gz`, `photo.png.br`, `pre.gz`), which stays a file of its own type.
+ */
+export function encodedName(filePath: string): EncodedName | undefined {
+  const lower = filePath.toLowerCase();
+  const coding = (Object.keys(SIBLING_SUFFIX) as Coding[]).find((candidate) => lower.endsWith(SIBLING_SUFFIX[candidate]));
+  if (coding === undefined) return undefined;
+  const inner = filePath.slice(0, -SIBLING_SUFFIX[coding].length);
+  const named = typeFromName(inner);
+  const contentType = named !== undefined && isWebAsset(named) ? named : UNTYPED_WEB_ASSETS[extname(inner).toLowerCase()];
+  return contentType === undefined ? undefined : { coding, contentType };
 }
 
 /** The ETag of an encoded representation: the identity tag with the coding inside the quotes. */
