@@ -14,6 +14,7 @@ import { assignedPorts, isWorker, joinPool, runPrimary } from '../server/workers
 import type { Endpoint } from '../server/endpoints.js';
 import { UserError } from '../errors.js';
 import { banner, listenErrorMessage, openUrl, startupNotes } from './banner.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
 import { openBrowser } from './open-browser.js';
 import { parseArgs } from './parser.js';
@@ -95,6 +96,7 @@ function stopOnSignals(handle: ServeHandle, palette: Palette): void {
 }
 
 async function main(): Promise<void> {
+  keepYoungGenerationSmall();
   // A worker takes the primary's stop from the start, before anything else can keep it waiting.
   const listening = isWorker() ? joinPool() : undefined;
   const settings = loadSettings(parseArgs(hideBin(process.argv)), process.env);
