@@ -6,6 +6,7 @@ import { appendFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync,
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import * as files from '../src/files/fs-access.js';
+import { pooledReadBuffers } from '../src/http/streams.js';
 import { forgetFsCalls, fsCalls } from './fs-spies.js';
 import { collect, openDescriptorsOf, rawRequest, useServedCopy, waitFor, type RawResponse } from './helpers.js';
 
@@ -65,6 +66,20 @@ describe('file bodies', () => {
     const responses = await Promise.all(Array.from({ length: 10 }, () => startDownload(copy.server.port, '/big.bin')));
     for (const res of responses) res.destroy();
     expect(await waitFor(() => openDescriptorsOf(big) === 0, 3000)).toBe(true);
+  });
+
+  // Each body in flight holds one pooled read buffer; an aborted one must give it back, not leave it
+  // to the collector (resident until a full collection).
+  it('takes back the read buffers of aborted downloads', async () => {
+    const big = join(copy.root, 'big.bin');
+    writeFileSync(big, Buffer.alloc(32 * MiB, 6));
+    const before = pooledReadBuffers();
+    const responses = await Promise.all(Array.from({ length: 4 }, () => startDownload(copy.server.port, '/big.bin')));
+    // Not reading: each connection fills up, with a buffer queued on it.
+    for (const res of responses) res.destroy();
+    expect(await waitFor(() => openDescriptorsOf(big) === 0, 3000)).toBe(true);
+    await waitFor(() => pooledReadBuffers() === Math.max(before, 4), 3000);
+    expect(pooledReadBuffers()).toBe(Math.max(before, 4));
   });
 
   it('sends exactly Content-Length bytes when the file grows during the download', async () => {

@@ -32,12 +32,22 @@ const idleBuffers: Buffer[] = [];
 
 const takeBuffer = (): Buffer => idleBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK);
 
-/** A write callback that returns `buffer` to the pool; after a failed write it is left to the collector. */
+/**
+ * A write callback that returns `buffer` to the pool, after a failed write too: the callback runs
+ * once nothing holds the bytes any more (node:net calls it when libuv has finished or cancelled the
+ * write, node:http2 when the session's socket write is done, and a write refused by a closed response
+ * never went anywhere); and a write fails only on a connection or stream that is gone, whose bytes
+ * nobody reads. Left to the collector instead, the buffers of every aborted download (each holds
+ * one) stayed resident until a full collection: 4 MiB whenever 16 downloads were cut off.
+ */
 const returnBuffer =
   (buffer: Buffer) =>
-  (error?: Error | null): void => {
-    if (!error && idleBuffers.length < POOLED_BUFFERS) idleBuffers.push(buffer);
+  (): void => {
+    if (idleBuffers.length < POOLED_BUFFERS) idleBuffers.push(buffer);
   };
+
+/** How many read buffers wait in the pool (for tests). */
+export const pooledReadBuffers = (): number => idleBuffers.length;
 
 /** Fails the pipeline when the source ends before `expected` bytes (the file shrank). */
 class ExactLength extends Transform {
