@@ -9,17 +9,22 @@ import type { Coding } from '../types.js';
 import { BROTLI_QUALITY, GZIP_LEVEL } from './encoding.js';
 
 /**
- * Read size for file bodies: fewer, larger reads than the 64 KiB default for big files, and the size
- * of each pooled buffer.
+ * Read size for file bodies, and the size of each pooled buffer. Every read is a trip through the
+ * thread pool (a thread woken, a promise settled, a drain awaited), which cost more than the copy:
+ * 512 KiB pieces streamed 4 MiB files 15-20 % and 16 MiB files 35 % faster than 256 KiB ones, for
+ * 4 MiB more memory with 16 downloads at once; 1 MiB pieces gained nothing more at 4 MiB.
  */
-const READ_CHUNK = 256 * 1024;
+const READ_CHUNK = 512 * 1024;
+
+/** Read size of a body compressed while it streams: those buffers go to zlib and are not pooled. */
+const COMPRESSED_READ_CHUNK = 256 * 1024;
 
 /**
- * Idle buffers kept for the next bodies: as many as bodies were in flight at once, up to 64 (16 MiB).
+ * Idle buffers kept for the next bodies: as many as bodies were in flight at once, up to 32 (16 MiB).
  * Fewer than the downloads running at once would bring the garbage back (those past the pool's size
  * allocated and dropped on every chunk).
  */
-const POOLED_BUFFERS = 64;
+const POOLED_BUFFERS = 32;
 
 /**
  * Read buffers for file bodies, used again and again: a buffer comes back once the connection has
@@ -92,7 +97,7 @@ export function streamFile(handle: FileHandle, range: ByteRange, res: ServerResp
 
 /** Streams a whole file of `size` bytes through a brotli or gzip compressor into `res`. */
 export function streamCompressed(handle: FileHandle, size: number, coding: Coding, res: ServerResponse): void {
-  const file = handle.createReadStream({ start: 0, end: size - 1, highWaterMark: READ_CHUNK });
+  const file = handle.createReadStream({ start: 0, end: size - 1, highWaterMark: COMPRESSED_READ_CHUNK });
   const compressor =
     coding === 'br'
       ? createBrotliCompress({
