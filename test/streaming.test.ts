@@ -1,11 +1,13 @@
 // Bodies: exact byte counts while files grow or shrink, no descriptor left by an aborted download,
 // HEAD and 304 that never open the file, and freshness: what is on disk now is what the next request gets.
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import * as files from '../src/files/fs-access.js';
+import { pooledReadBuffers } from '../src/http/streams.js';
 import { forgetFsCalls, fsCalls } from './fs-spies.js';
 import { collect, openDescriptorsOf, rawRequest, useServedCopy, waitFor, type RawResponse } from './helpers.js';
 
@@ -65,6 +67,40 @@ describe('file bodies', () => {
     const responses = await Promise.all(Array.from({ length: 10 }, () => startDownload(copy.server.port, '/big.bin')));
     for (const res of responses) res.destroy();
     expect(await waitFor(() => openDescriptorsOf(big) === 0, 3000)).toBe(true);
+  });
+
+  // Every read is a trip through the thread pool, the main cost of a streamed body after the copies:
+  // 512 KiB pieces streamed 4 and 16 MiB files 15-35 % faster than 256 KiB ones.
+  describe('reads', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('reads a streamed file in 512 KiB pieces', async () => {
+      const big = join(copy.root, 'big.bin');
+      const content = randomBytes(4 * MiB + 1);
+      writeFileSync(big, content);
+      const probe = await open(big);
+      const reads = vi.spyOn(Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => unknown }, 'read');
+      await probe.close();
+      const { body } = await collect(await startDownload(copy.server.port, '/big.bin'));
+      expect(body.equals(content)).toBe(true);
+      expect(reads.mock.calls.map(([, , length]) => length)).toEqual([...Array.from({ length: 8 }, () => 512 * 1024), 1]);
+    });
+  });
+
+  // Each body in flight holds one pooled read buffer; an aborted one must give it back, not leave it
+  // to the collector (resident until a full collection).
+  it('takes back the read buffers of aborted downloads', async () => {
+    const big = join(copy.root, 'big.bin');
+    writeFileSync(big, Buffer.alloc(32 * MiB, 6));
+    const before = pooledReadBuffers();
+    const responses = await Promise.all(Array.from({ length: 4 }, () => startDownload(copy.server.port, '/big.bin')));
+    // Not reading: each connection fills up, with a buffer queued on it.
+    for (const res of responses) res.destroy();
+    expect(await waitFor(() => openDescriptorsOf(big) === 0, 3000)).toBe(true);
+    await waitFor(() => pooledReadBuffers() === Math.max(before, 4), 3000);
+    expect(pooledReadBuffers()).toBe(Math.max(before, 4));
   });
 
   it('sends exactly Content-Length bytes when the file grows during the download', async () => {

@@ -14,6 +14,7 @@ import { assignedPorts, isWorker, joinPool, runPrimary, signalWorkers } from '..
 import type { Endpoint } from '../server/endpoints.js';
 import { UserError } from '../errors.js';
 import { banner, listenErrorMessage, openUrl, startupNotes } from './banner.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { PLAIN, paletteFor, requestLogger, safeWriter, type Palette } from './log.js';
 import { openLogFile } from './log-file.js';
 import { lineFormat } from './log-formats.js';
@@ -115,6 +116,7 @@ function stopOnSignals(handle: ServeHandle, palette: Palette): void {
 }
 
 async function main(): Promise<void> {
+  keepYoungGenerationSmall();
   // A worker takes the primary's stop from the start, before anything else can keep it waiting.
   const listening = isWorker() ? joinPool() : undefined;
   const settings = loadSettings(parseArgs(hideBin(process.argv)), process.env);
