@@ -21,10 +21,10 @@ process.on('exit', () => {
 `;
 
 /**
- * Built-ins that only some runs need: compression, hashing, TLS and HTTP/2, the network banner. (Not
- * cluster and child_process: node's own listen loads them in every process.)
+ * Built-ins that only some runs need: compression, hashing, TLS and HTTP/2. (Not cluster and
+ * child_process: node's own listen loads them in every process; nor os: Node 24's fs/promises does.)
  */
-const LOADED_WHEN_USED = ['zlib', 'crypto', 'http2', 'https', 'tls', 'os', 'assert', 'readline'];
+const LOADED_WHEN_USED = ['zlib', 'crypto', 'http2', 'https', 'tls', 'assert', 'readline'];
 
 let dir: string;
 let runs = 0;
