@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SITE } from './helpers.js';
+import { CLI, SITE } from './helpers.js';
 import { startCli, stopAll, type CliProcess } from './cli-helpers.js';
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -122,6 +122,14 @@ describe('start-up', () => {
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
+  });
+
+  it('carries the X.509 and QR libraries packed: their code is nothing V8 parses at start', () => {
+    const bundle = readFileSync(CLI, 'utf8');
+    // Strings from @peculiar/x509's dependency injection and from uqr's encoder, were they plain code.
+    expect(bundle).not.toContain('tsyringe requires a reflect polyfill');
+    expect(bundle).not.toContain('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:');
+    expect(bundle).toMatch(/brotliDecompressSync\(Buffer\.from\("[A-Za-z0-9+/=]{50000,}"/);
   });
 
   it('--help still lays out its columns (string-width and wrap-ansi load when help is printed)', async () => {
