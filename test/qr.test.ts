@@ -1,12 +1,14 @@
 // --qr: the first Network URL drawn as a QR code under the banner when the server is exposed and the
 // output is a terminal (a pseudo-terminal from python3's pty module here), otherwise one line saying
-// why not. The drawing is read back into modules and compared with uqr's own encoding of the URL.
+// why not. The drawing is read back into modules, compared with uqr's own encoding of the URL, and
+// decoded by a reader written from the standard (qr-reader.ts).
 import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { encode } from 'uqr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QUIET_ZONE, qrCode } from '../src/cli/qr-code.js';
 import { SITE } from './helpers.js';
+import { readQrCode } from './qr-reader.js';
 import { startCli, stopAll } from './cli-helpers.js';
 
 afterEach(stopAll);
@@ -26,6 +28,9 @@ const ON_A_TERMINAL = { command: 'python3', prefix: ['-c', 'import pty, sys; pty
 /** Light (false) and dark (true) modules of each half of a drawn character, top then bottom. */
 const HALVES: Record<string, [boolean, boolean]> = { '█': [false, false], '▀': [false, true], '▄': [true, false], ' ': [true, true] };
 
+/** The code inside its quiet zone. */
+const withoutQuietZone = (modules: boolean[][]): boolean[][] => modules.slice(QUIET_ZONE, -QUIET_ZONE).map((row) => row.slice(QUIET_ZONE, -QUIET_ZONE));
+
 /** The module matrix a drawing shows (`size` rows: the last line's lower half is below the code). */
 function modulesOf(lines: string[], size: number): boolean[][] {
   const rows: boolean[][] = [];
@@ -44,8 +49,14 @@ describe('the drawing', () => {
 
     expect(lines).toHaveLength(Math.ceil(expected.size / 2));
     expect(modulesOf(lines, expected.size)).toEqual(expected.data);
+    expect(readQrCode(withoutQuietZone(modulesOf(lines, expected.size)))).toBe(url);
     // Light all round: the quiet zone.
     expect(expected.data[0]!.every((dark) => !dark)).toBe(true);
+  });
+
+  it.each(['https://[2001:db8::1234:5678:9abc]:54321/my-repo/', 'https://my-laptop.example.internal:3000/some/base/path/'])('draws %s readably', (url) => {
+    const lines = qrCode(url, false);
+    expect(readQrCode(withoutQuietZone(modulesOf(lines, lines.length * 2 - 1)))).toBe(url);
   });
 
   it('sets white on black itself in colour, so it reads the right way round on a light theme too', () => {
@@ -85,5 +96,6 @@ describe('--qr', () => {
       .map((line) => line.slice(2)); // the banner's indent
     const expected = encode(url!, { border: QUIET_ZONE });
     expect(modulesOf(drawn, expected.size)).toEqual(expected.data);
+    expect(readQrCode(withoutQuietZone(modulesOf(drawn, expected.size)))).toBe(url);
   });
 });
