@@ -5,11 +5,12 @@
 // build, and `npm pack --json` (whose prepack this is) must print nothing there but its JSON.
 // `--if-needed` skips the build when every output is newer than every source file.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
 import { promisify } from 'node:util';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -182,6 +183,60 @@ const yargsAssert = {
   },
 };
 
+/**
+ * Modules only some flags need, with libraries too big to parse at every start (@peculiar/x509 is
+ * ~340 KiB minified: V8 would pre-parse it on every run, ~10 ms). Each is bundled apart as CommonJS,
+ * brotli-compressed, and appended to the CLI as one base64 line comment (`//embedded:<name> …`): a
+ * comment is the cheapest text for V8 to skip, cheaper than a string literal of the same length. In
+ * the module's place the CLI gets a stand-in with the same exports, as async functions that on first
+ * call read that line back from the CLI's own file, decompress it (node:zlib) and compile it (node:vm,
+ * with a file name for stack traces). The packed modules' license comments stay readable in the CLI.
+ */
+const EMBEDDED = ['src/server/cert-generator.ts', 'src/cli/qr-code.ts'];
+
+async function packModule(entry) {
+  const name = basename(entry, '.ts');
+  const common = { entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', write: false, logLevel: 'warning' };
+  const [code, shape] = await Promise.all([
+    build({ ...common, format: 'cjs', minify: true, legalComments: 'external', outfile: `${name}.js` }),
+    build({ ...common, format: 'esm', metafile: true, outfile: `${name}.mjs` }),
+  ]);
+  const file = (suffix) => code.outputFiles.find((output) => output.path.endsWith(suffix))?.text ?? '';
+  const packed = brotliCompressSync(file(`${name}.js`), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } });
+  const exports = Object.values(shape.metafile.outputs)[0].exports;
+  const legal = file('.LEGAL.txt').replaceAll('/*', '(*').replaceAll('*/', '*)');
+  const contents = `${legal ? `/*! Embedded in ${name}:\n${legal}*/\n` : ''}import { createRequire } from 'node:module';
+let loaded;
+function load() {
+  if (loaded) return loaded;
+  const requireHere = createRequire(import.meta.url);
+  const file = requireHere('node:url').fileURLToPath(import.meta.url);
+  const self = requireHere('node:fs').readFileSync(file, 'latin1');
+  const packed = /^\\/\\/embedded:${name} ([A-Za-z0-9+/=]+)$/m.exec(self)?.[1];
+  if (packed === undefined) throw new Error(\`\${file} lacks its embedded ${name}: build it again\`);
+  const code = requireHere('node:zlib').brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8');
+  const module = { exports: {} };
+  requireHere('node:vm').compileFunction(code, ['require', 'module', 'exports'], { filename: 'embedded:${name}.js' })(requireHere, module, module.exports);
+  return (loaded = module.exports);
+}
+${exports.map((exported) => `export const ${exported} = async (...args) => load().${exported}(...args);`).join('\n')}
+`;
+  return { path: join(import.meta.dirname, entry), contents, bytes: packed.length, line: `//embedded:${name} ${packed.toString('base64')}\n` };
+}
+
+/** The embedded modules' stand-ins, in the CLI bundle only (the library entry reaches none of them). */
+function embedModules(packedModules) {
+  return {
+    name: 'embed-modules',
+    setup(builder) {
+      for (const { path, contents } of packedModules) {
+        const filter = new RegExp(`^${path.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')}$`);
+        builder.onLoad({ filter }, () => ({ contents, loader: 'js', resolveDir: dirname(path) }));
+      }
+    },
+  };
+}
+
 /** Options both bundles share: ESM for Node 20, mime-db compacted, and `require` for CommonJS inside. */
 const shared = {
   bundle: true,
@@ -233,9 +288,11 @@ function emitDeclarations(outDir) {
   }
 }
 
+const packedModules = await Promise.all(EMBEDDED.map(packModule));
 await Promise.all([
   build({
     ...shared,
+    plugins: [embedModules(packedModules), ...shared.plugins],
     entryPoints: ['src/cli/cli.ts'],
     outfile: CLI_OUTFILE,
     minify: true,
@@ -251,6 +308,7 @@ await Promise.all([
     banner: { js: requireShim },
   }),
 ]);
+appendFileSync(CLI_OUTFILE, packedModules.map(({ line }) => line).join(''));
 chmodSync(CLI_OUTFILE, 0o755);
 // Declarations of a module since deleted must not linger: emit afresh, then swap the directory in.
 const freshTypes = 'dist/types.tmp';
@@ -273,5 +331,6 @@ for (let run = 0; run < 5; run += 1) {
 }
 const declarations = readdirSync(TYPES_DIR, { recursive: true }).filter((name) => name.endsWith('.d.ts'));
 const typesSize = declarations.reduce((sum, name) => sum + statSync(join(TYPES_DIR, name)).size, 0);
-console.error(`built ${CLI_OUTFILE}: ${kib(CLI_OUTFILE)}, cold start (--version, best of 5) ${fastest.toFixed(0)} ms`);
+const embeddedSize = packedModules.map(({ path, bytes }) => `${basename(path, '.ts')} ${(bytes / 1024).toFixed(1)} KiB`).join(', ');
+console.error(`built ${CLI_OUTFILE}: ${kib(CLI_OUTFILE)} (embedded, brotli: ${embeddedSize}), cold start (--version, best of 5) ${fastest.toFixed(0)} ms`);
 console.error(`built ${LIBRARY_OUTFILE}: ${kib(LIBRARY_OUTFILE)}; ${TYPES_DIR}/: ${declarations.length} declaration files, ${(typesSize / 1024).toFixed(1)} KiB`);

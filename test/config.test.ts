@@ -311,6 +311,7 @@ describe('loadConfig', () => {
   it.each([
     ['an unknown key', { nope: 1 }, 'unknown key "nope"'],
     ['a wrong type', { cache: 'forever' }, '"cache" must be'],
+    ['"ssl" that is not a boolean', { ssl: 'yes' }, '"ssl" must be true or false'],
     ['a non-object', [1, 2], 'JSON object'],
   ])('a file with %s is an error naming the file and the key', (_name, content, message) => {
     const root = tempDir();

@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingsFrom, type Environment, type Settings } from '../src/cli/settings.js';
+import { SELF_SIGNED, settingsFrom, type Environment, type Settings } from '../src/cli/settings.js';
 import type { CliArgs } from '../src/cli/options.js';
 import type { FileConfig, LoadedConfig } from '../src/cli/config.js';
 import { UserError } from '../src/errors.js';
@@ -145,6 +145,26 @@ describe('TLS files', () => {
     ['a passphrase flag', { sslPass: 'pass.txt' }, {}, '--ssl-pass needs --ssl-cert'],
     ['a key in the file', {}, { sslKey: 'key.pem' }, '--ssl-key needs --ssl-cert'],
   ])('%s without a certificate is one line', (_name, flags, config, message) => {
+    expect(userError(flags, {}, fromFile(config))).toBe(message);
+  });
+});
+
+describe('--ssl: a certificate of its own', () => {
+  it.each<[string, Partial<CliArgs>, FileConfig, Settings['tls']]>([
+    ['--ssl', { ssl: true }, {}, SELF_SIGNED],
+    ['"ssl": true in the file', {}, { ssl: true }, SELF_SIGNED],
+    ['--no-ssl over the file\'s "ssl"', { ssl: false }, { ssl: true }, undefined],
+    ['--ssl over the file\'s certificate files', { ssl: true }, { sslCert: 'cert.pem', sslKey: 'key.pem' }, SELF_SIGNED],
+    ['--ssl-cert over the file\'s "ssl"', { sslCert: 'c.pem', sslKey: 'k.pem' }, { ssl: true }, { cert: 'c.pem', key: 'k.pem', pass: undefined }],
+  ])('%s', (_name, flags, config, tls) => {
+    expect(settings(flags, {}, fromFile(config)).tls).toEqual(tls);
+  });
+
+  it.each<[string, Partial<CliArgs>, FileConfig, string]>([
+    ['--ssl with --ssl-cert', { ssl: true, sslCert: 'c.pem', sslKey: 'k.pem' }, {}, '--ssl makes its own certificate: leave out --ssl-cert, or --ssl'],
+    ['--ssl with --ssl-key', { ssl: true, sslKey: 'k.pem' }, {}, '--ssl makes its own certificate: leave out --ssl-key, or --ssl'],
+    ['"ssl" with "sslCert" in the file', {}, { ssl: true, sslCert: 'c.pem' }, `${CONFIG_DIR}/tiny-serve.json: "ssl" makes its own certificate: leave out "sslCert", or "ssl"`],
+  ])('%s is one line', (_name, flags, config, message) => {
     expect(userError(flags, {}, fromFile(config))).toBe(message);
   });
 });

@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SITE } from './helpers.js';
+import { CLI, SITE } from './helpers.js';
 import { startCli, stopAll, type CliProcess } from './cli-helpers.js';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 const RECORDER = `
 const fs = require('node:fs');
@@ -62,6 +63,27 @@ async function recordRun(
   return { ...(JSON.parse(readFileSync(record, 'utf8')) as { loaded: string[]; listed: string[] }), cli };
 }
 
+/** Starts the CLI with --ssl (certificate cached under `cache`), makes one HTTPS request, stops it; returns the built-ins it loaded. */
+async function recordSslRun(cache: string): Promise<string[]> {
+  const record = join(dir, `run-${(runs += 1)}.json`);
+  const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--quiet', '--ssl'], {
+    env: { NODE_OPTIONS: `--require ${join(dir, 'recorder.cjs')}`, TINY_SERVE_RECORD: record, XDG_CACHE_HOME: cache },
+  });
+  const port = await cli.port(15_000);
+  const status = await new Promise<number>((done, fail) => {
+    httpsRequest({ host: '127.0.0.1', port, path: '/index.html', rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode!));
+    })
+      .on('error', fail)
+      .end();
+  });
+  expect(status).toBe(200);
+  cli.child.kill('SIGTERM');
+  expect((await cli.waitForExit()).code).toBe(0);
+  return (JSON.parse(readFileSync(record, 'utf8')) as { loaded: string[] }).loaded;
+}
+
 describe('start-up', () => {
   it('serves its first file without loading what only some runs need', async () => {
     const { loaded } = await recordRun([], [['/index.html']]);
@@ -87,6 +109,28 @@ describe('start-up', () => {
     expect(loaded).toContain('zlib');
     expect(loaded).toContain('crypto');
     expect(loaded).not.toContain('tls');
+  });
+
+  it('--ssl: making a certificate loads zlib (the embedded generator is brotli-packed) and crypto; reusing it needs no zlib', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'tiny-serve-startup-cache-'));
+    try {
+      const made = await recordSslRun(cache);
+      expect(made).toEqual(expect.arrayContaining(['zlib', 'crypto', 'tls', 'http2']));
+      const reused = await recordSslRun(cache);
+      expect(reused).toContain('crypto');
+      expect(reused).not.toContain('zlib');
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('carries the X.509 and QR libraries packed: their code is nothing V8 parses at start', () => {
+    const bundle = readFileSync(CLI, 'utf8');
+    // Strings from @peculiar/x509's dependency injection and from uqr's encoder, were they plain code.
+    expect(bundle).not.toContain('tsyringe requires a reflect polyfill');
+    expect(bundle).not.toContain('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:');
+    expect(bundle).toMatch(/^\/\/embedded:cert-generator [A-Za-z0-9+/=]{50000,}$/m);
+    expect(bundle).toMatch(/^\/\/embedded:qr-code [A-Za-z0-9+/=]{1000,}$/m);
   });
 
   it('--help still lays out its columns (string-width and wrap-ansi load when help is printed)', async () => {

@@ -7,6 +7,7 @@ import { dirname, relative } from 'node:path';
 import { baseUrl } from '../handler/base-path.js';
 import { ALL_INTERFACES, describeEndpoint, urlFor, type Endpoint } from '../server/endpoints.js';
 import type { TlsMaterial } from '../server/tls.js';
+import type { SelfSignedInfo } from '../server/tls.js';
 import type { Palette } from './log.js';
 import type { Settings } from './settings.js';
 
@@ -14,7 +15,7 @@ import type { Settings } from './settings.js';
 declare const __VERSION__: string;
 
 /** External addresses of this machine, for the Network: lines (IPv6 only when bound to ::). */
-function networkAddresses(host: string): string[] {
+export function networkAddresses(host: string): string[] {
   const addresses: string[] = [];
   for (const list of Object.values(networkInterfaces())) {
     for (const info of list ?? []) {
@@ -41,6 +42,30 @@ function isLoopback(address: string): boolean {
 }
 
 /**
+ * Where other devices reach a TCP endpoint bound to `bound`: every network address of the machine
+ * for an all-interfaces bind, else the address itself; undefined when the endpoint is not exposed.
+ */
+function networkUrls(settings: Settings, host: string, port: number, bound: string): string[] | undefined {
+  if (ALL_INTERFACES.has(host)) return networkAddresses(host).map((address) => siteUrl(settings, address, port));
+  if (isLoopback(bound)) return undefined;
+  // An address as given (with a link-local zone); a host name as the address others can reach.
+  return [siteUrl(settings, isIP(host.split('%')[0]!) ? host : bound, port)];
+}
+
+/** The first URL other devices reach the site at (what --qr shows); undefined when none is exposed or the machine has no network address. */
+export function firstNetworkUrl(settings: Settings, ports: number[], addresses: string[]): { exposed: boolean; url: string | undefined } {
+  let exposed = false;
+  for (const [index, endpoint] of settings.endpoints.entries()) {
+    if (endpoint.kind !== 'tcp') continue;
+    const urls = networkUrls(settings, endpoint.host, ports[index]!, addresses[index] || endpoint.host);
+    if (urls === undefined) continue;
+    exposed = true;
+    if (urls[0] !== undefined) return { exposed, url: urls[0] };
+  }
+  return { exposed, url: undefined };
+}
+
+/**
  * `Local:` for each TCP endpoint and `Network:` for where other devices reach it, `Socket:` for each
  * Unix socket. Exposure is judged by the address bound (`addresses`), not the name given: a host name
  * can stand for a loopback address.
@@ -55,16 +80,9 @@ function endpointLines(palette: Palette, settings: Settings, ports: number[], ad
     }
     const port = ports[index]!;
     lines.push(`  Local:    ${palette.cyan(localUrl(settings, endpoint.host, port))}`);
-    const bound = addresses[index] || endpoint.host;
-    if (ALL_INTERFACES.has(endpoint.host)) {
-      exposed = true;
-      for (const address of networkAddresses(endpoint.host)) lines.push(`  Network:  ${palette.cyan(siteUrl(settings, address, port))}`);
-    } else if (!isLoopback(bound)) {
-      exposed = true;
-      // An address as given (with a link-local zone); a host name as the address others can reach.
-      const shown = isIP(endpoint.host.split('%')[0]!) ? endpoint.host : bound;
-      lines.push(`  Network:  ${palette.cyan(siteUrl(settings, shown, port))}`);
-    }
+    const network = networkUrls(settings, endpoint.host, port, addresses[index] || endpoint.host);
+    if (network !== undefined) exposed = true;
+    for (const url of network ?? []) lines.push(`  Network:  ${palette.cyan(url)}`);
   });
   if (!exposed && settings.endpoints.some((endpoint) => endpoint.kind === 'tcp')) {
     lines.push(`  Network:  ${palette.dim('use --host to expose')}`);
@@ -72,8 +90,20 @@ function endpointLines(palette: Palette, settings: Settings, ports: number[], ad
   return lines;
 }
 
+/**
+ * What the banner says of `--ssl`'s own certificate: whether it is new or kept from an earlier start,
+ * where it lives (or why only in memory), and the fingerprint a browser's certificate viewer shows.
+ */
+function certificateLines(palette: Palette, info: SelfSignedInfo): string[] {
+  const where =
+    info.certFile === undefined
+      ? palette.yellow(`self-signed, in memory only (${info.unsaved}): browsers will ask again after a restart`)
+      : `self-signed, ${info.made ? 'new' : 'reused'}, valid until ${info.validTo.toISOString().slice(0, 10)}: ${info.certFile}`;
+  return ['', `  Cert:     ${where}`, `  SHA-256:  ${palette.dim(info.fingerprint)}`];
+}
+
 /** The banner: what is served, where (`ports` and `addresses` as bound, one per endpoint), and how. */
-export function banner(palette: Palette, settings: Settings, ports: number[], addresses: string[]): string {
+export function banner(palette: Palette, settings: Settings, ports: number[], addresses: string[], tls?: TlsMaterial): string {
   const { handlerOptions: options } = settings;
   const shown = relative(process.cwd(), options.root) || '.';
   const lines = [
@@ -81,6 +111,7 @@ export function banner(palette: Palette, settings: Settings, ports: number[], ad
     `  ${palette.bold('tiny-serve')} ${palette.dim(`v${__VERSION__}`)}  serving ${palette.cyan(shown)}`,
     '',
     ...endpointLines(palette, settings, ports, addresses),
+    ...(tls?.selfSigned ? certificateLines(palette, tls.selfSigned) : []),
   ];
   const notes = [
     settings.configPath && `config ${relative(process.cwd(), settings.configPath)}`,

@@ -20,7 +20,9 @@ import { openLogFile } from './log-file.js';
 import { lineFormat } from './log-formats.js';
 import { openBrowser } from './open-browser.js';
 import { parseArgs } from './parser.js';
-import { loadSettings, type Settings } from './settings.js';
+import { qrOutput } from './qr.js';
+import { loadSettings, SELF_SIGNED, type Settings } from './settings.js';
+import { selfSignedForCli, workerEnvironment } from './ssl.js';
 
 /**
  * stdout and stderr, written so that a reader that leaves (`tiny-serve | head -2`) never stops the
@@ -71,10 +73,18 @@ function boundTo(server: AnyServer): { address: string; port: number } {
   return typeof address === 'object' && address !== null ? address : { address: '', port: 0 };
 }
 
-/** The startup notes and banner, then --open. */
-function announce(palette: Palette, settings: Settings, tls: TlsMaterial | undefined, ports: number[], addresses: string[]): void {
+/** --qr's code of the Network URL under the banner, or its line saying why there is none. */
+async function showQr(palette: Palette, settings: Settings, ports: number[], addresses: string[]): Promise<void> {
+  const shown = await qrOutput(settings, ports, addresses, process.stdout, process.env);
+  if ('note' in shown) out(`  ${palette.yellow(shown.note)}\n`);
+  else out(`${shown.code.map((line) => `  ${line}\n`).join('')}  ${palette.dim(`Scan to open ${shown.url}`)}\n\n`);
+}
+
+/** The startup notes and banner, then --qr and --open. */
+async function announce(palette: Palette, settings: Settings, tls: TlsMaterial | undefined, ports: number[], addresses: string[]): Promise<void> {
   for (const note of startupNotes(settings, tls, ports)) out(`\n  ${palette.yellow(note)}\n`);
-  out(banner(palette, settings, ports, addresses));
+  out(banner(palette, settings, ports, addresses, tls));
+  if (settings.qr) await showQr(palette, settings, ports, addresses);
   if (settings.open === undefined) return;
   const note = (line: string): void => out(`  ${palette.yellow(line)}\n`);
   const url = openUrl(settings, settings.open, ports);
@@ -121,7 +131,7 @@ async function main(): Promise<void> {
   const listening = isWorker() ? joinPool() : undefined;
   const settings = loadSettings(parseArgs(hideBin(process.argv)), process.env);
   const palette = paletteFor(process.stdout, process.env);
-  const tls = settings.tls && (await loadTls(settings.tls));
+  const tls = settings.tls === SELF_SIGNED ? await selfSignedForCli(settings.endpoints) : settings.tls && (await loadTls(settings.tls));
   if (settings.workers > 1 && !isWorker()) {
     createHandler(settings.handlerOptions).close(); // the primary only checks the options: workers serve
     if (settings.logFile !== undefined && !settings.quiet) {
@@ -131,7 +141,8 @@ async function main(): Promise<void> {
     runPrimary({
       count: settings.workers,
       log: (line) => out(`\n  ${palette.dim(line)}\n`),
-      onListening: (ports, addresses) => announce(palette, settings, tls, ports, addresses),
+      onListening: (ports, addresses) => void announce(palette, settings, tls, ports, addresses).catch(onFatal),
+      env: workerEnvironment(tls),
     });
     return;
   }
@@ -145,10 +156,14 @@ async function main(): Promise<void> {
     listening(ports, addresses, shareAs, () => void handle.close().then(() => process.exit(0)));
     return;
   }
-  announce(palette, settings, tls, ports, addresses);
   stopOnSignals(handle, palette);
+  await announce(palette, settings, tls, ports, addresses);
 }
 
 // Every error ends here, as one line: a UserError's message is that line. Anything else (a watch limit
 // reached, a bug) is shown by its message too, so that the terminal never gets a stack trace.
-main().catch((error: unknown) => fatal(error instanceof Error ? error.message : String(error)));
+function onFatal(error: unknown): never {
+  fatal(error instanceof Error ? error.message : String(error));
+}
+
+main().catch(onFatal);

@@ -27,6 +27,8 @@ export interface FileConfig extends Omit<HandlerOptions, 'root' | 'onError' | 'c
   workers?: number | 'auto';
   /** Listen endpoints, as `--listen` takes them. */
   listen?: string[];
+  /** HTTPS with a self-signed certificate made and kept by tiny-serve (`--ssl`); not with `sslCert`. */
+  ssl?: boolean;
   /** TLS files, relative to the config file. */
   sslCert?: string;
   sslKey?: string;
@@ -210,6 +212,7 @@ const SCHEMA: Record<string, Check> = {
   watchIgnore: isArrayOf(isPattern),
   header: isArrayOf(isHeaderFlag),
   auth: isAuth,
+  ssl: isBoolean,
   sslCert: isString,
   sslKey: isString,
   sslPass: isString,

@@ -49,6 +49,12 @@ const TABLE = [
     defaultDescription: 'localhost',
   },
   {
+    name: 'qr',
+    type: 'boolean',
+    group: 'Server:',
+    describe: 'With --host, print the first Network URL as a QR code under the banner, for a phone camera (only when the output is a terminal)',
+  },
+  {
     name: 'listen',
     alias: 'l',
     type: 'string',
@@ -165,6 +171,13 @@ const TABLE = [
     group: 'Security:',
     describe: 'Require HTTP Basic auth, user:password (or set TINY_SERVE_AUTH)',
     valueHint: 'user:password',
+  },
+  {
+    name: 'ssl',
+    type: 'boolean',
+    group: 'Security:',
+    describe:
+      'Serve HTTPS with a self-signed certificate made for this machine (and its network addresses with --host), kept in the user cache directory and reused across restarts',
   },
   {
     name: 'ssl-cert',

@@ -38,6 +38,7 @@ function cliParser(argv: string[]): Argv {
     .example('$0 dist --single', 'Preview a single-page app (client-side routes get index.html)')
     .example('$0 dist --base /my-repo/', 'Preview a GitHub Pages project site at http://localhost:3000/my-repo/')
     .example('$0 --ssl-cert c.pem --ssl-key k.pem', 'Serve over HTTPS and HTTP/2')
+    .example('$0 dist --host --ssl --qr', 'HTTPS on the network with a certificate of its own, and a QR code for a phone')
     .example('$0 -l 8080 -l unix:/tmp/s.sock', 'Listen on a port and on a Unix socket')
     .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)', (current: string) =>
       completeFlags(current, argv.slice(argv.indexOf(`--${COMPLETION_KEY}`) + 1, -1)),

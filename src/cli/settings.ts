@@ -28,11 +28,16 @@ export interface Settings {
   open: string | undefined;
   workers: number;
   configPath: string | undefined;
-  /** TLS files (undefined: plain HTTP). */
-  tls: TlsFiles | undefined;
+  /** TLS files, SELF_SIGNED for `--ssl`'s own certificate (undefined: plain HTTP). */
+  tls: TlsFiles | typeof SELF_SIGNED | undefined;
   http2: boolean;
+  /** --qr: show the Network URL as a QR code under the banner. */
+  qr: boolean;
   handlerOptions: HandlerOptions;
 }
+
+/** `--ssl` (or `"ssl": true`): tiny-serve makes, keeps and reuses its own certificate. */
+export const SELF_SIGNED = 'self-signed';
 
 /** The environment variables the CLI reads. */
 export interface Environment {
@@ -136,13 +141,29 @@ function rootFrom(dir: string, publicDir: string | undefined, configPath: string
   return root;
 }
 
+const CERTIFICATE_FLAGS = ['sslCert', 'sslKey', 'sslPass'] as const;
+const dashed = (key: string): string => key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/**
+ * `--ssl` against certificate files: together on one level (both flags, or both keys of the file)
+ * they are a mistake; across levels the flag wins, as every flag overrides the file.
+ */
+function selfSigned(args: CliArgs, config: FileConfig, configPath: string | undefined): boolean {
+  const flagFile = CERTIFICATE_FLAGS.find((key) => args[key] !== undefined);
+  if (args.ssl && flagFile) throw new UserError(`--ssl makes its own certificate: leave out --${dashed(flagFile)}, or --ssl`);
+  const fileFile = CERTIFICATE_FLAGS.find((key) => config[key] !== undefined);
+  if (config.ssl && fileFile) throw new UserError(`${configPath}: "ssl" makes its own certificate: leave out "${fileFile}", or "ssl"`);
+  return args.ssl ?? (flagFile === undefined && config.ssl === true);
+}
+
 /** The settings from the parsed flags, the environment and the config file already read. */
 export function settingsFrom(args: CliArgs, env: Environment, loaded: LoadedConfig): Settings {
-  const { port, host, listen, strictPort, quiet, logFormat, logFile, workers, sslCert, sslKey, sslPass, http2, public: publicDir, ...fileOptions } = loaded.config;
+  const { port, host, listen, strictPort, quiet, logFormat, logFile, workers, ssl, sslCert, sslKey, sslPass, http2, public: publicDir, ...fileOptions } = loaded.config;
   const configDir = loaded.path === undefined ? undefined : dirname(loaded.path);
   // Paths in the config file are relative to the file; on the command line, to the current directory.
   const fromConfig = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(configDir!, path));
-  const tls = tlsFiles(args.sslCert ?? fromConfig(sslCert), args.sslKey ?? fromConfig(sslKey), args.sslPass ?? fromConfig(sslPass), (alone) =>
+  const ownCertificate = selfSigned(args, { ssl, sslCert, sslKey, sslPass }, loaded.path);
+  const files = tlsFiles(args.sslCert ?? fromConfig(sslCert), args.sslKey ?? fromConfig(sslKey), args.sslPass ?? fromConfig(sslPass), (alone) =>
     new UserError(`--ssl-${alone} needs --ssl-cert`),
   );
   const handlerOptions = { ...handlerOptionsFrom(args, env, fileOptions), root: rootFrom(args.dir, publicDir, loaded.path), configFile: loaded.path };
@@ -155,8 +176,9 @@ export function settingsFrom(args: CliArgs, env: Environment, loaded: LoadedConf
     open: args.open === undefined ? undefined : `/${args.open.replace(/^\/+/, '')}`,
     workers: parseWorkers(args.workers ?? (workers === undefined ? undefined : String(workers))),
     configPath: loaded.path,
-    tls,
+    tls: ownCertificate ? SELF_SIGNED : files,
     http2: args.http2 ?? http2 ?? true,
+    qr: args.qr ?? false,
     handlerOptions,
   };
 }

@@ -20,11 +20,26 @@ export interface TlsFiles {
   pass?: string;
 }
 
+/** What the banner says of `--ssl`'s own certificate (made in self-signed.ts). */
+export interface SelfSignedInfo {
+  /** SHA-256 fingerprint, colon-separated hex (as browsers show it). */
+  fingerprint: string;
+  validTo: Date;
+  /** Made by this start (false: a kept one reused). */
+  made: boolean;
+  /** The certificate file, when it is kept; undefined when it lives in memory only. */
+  certFile: string | undefined;
+  /** Why it could not be kept (`cannot write /x/tiny-serve: permission denied`). */
+  unsaved?: string;
+}
+
 /** What the server needs: options for `createSecureServer`, and when the certificate expires. */
 export interface TlsMaterial {
   options: SecureContextOptions;
   /** Undefined for a PKCS#12 bundle (its certificate is not read apart). */
   validTo: Date | undefined;
+  /** Set for `--ssl`'s own certificate: what the banner says of it. */
+  selfSigned?: SelfSignedInfo;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface PrimaryOptions {
    */
   onListening(ports: number[], addresses: string[]): void;
   log(line: string): void;
+  /** Added to every worker's environment (--ssl hands its certificate on this way). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -41,7 +43,7 @@ export function exitReason(code: number | null, signal: NodeJS.Signals | null): 
  * Runs the primary: forks the first worker, then the others on the port it bound. Exits with the
  * first worker's exit code if it never listens (it has printed its one-line error already).
  */
-export function runPrimary({ count, onListening, log }: PrimaryOptions): void {
+export function runPrimary({ count, onListening, log, env = {} }: PrimaryOptions): void {
   /** What the other workers pass to listen: the ports the first one bound, or 0 where it asked for 0
    * (the cluster shares one handle per requested address and port, so they must ask the same). */
   let ports: number[] | undefined;
@@ -50,7 +52,7 @@ export function runPrimary({ count, onListening, log }: PrimaryOptions): void {
   let restartDelay = 0;
 
   const fork = (): Worker => {
-    const worker = cluster.fork(ports === undefined ? {} : { [PORT_VARIABLE]: ports.join(',') });
+    const worker = cluster.fork(ports === undefined ? env : { ...env, [PORT_VARIABLE]: ports.join(',') });
     const started = Date.now();
     worker.on('exit', (code, signal: NodeJS.Signals | null) => {
       if (stopping) return;
