@@ -13,11 +13,16 @@ import { request as httpsRequest } from 'node:https';
 const RECORDER = `
 const fs = require('node:fs');
 const listed = [];
+const made = { collators: 0, segmenters: 0 };
+for (const [name, key] of [['Collator', 'collators'], ['Segmenter', 'segmenters']]) {
+  const Original = Intl[name];
+  Intl[name] = function (...args) { made[key] += 1; return new Original(...args); };
+}
 const readdirSync = fs.readdirSync;
 fs.readdirSync = function (path, ...rest) { listed.push(String(path)); return readdirSync.call(this, path, ...rest); };
 process.on('exit', () => {
   const loaded = process.moduleLoadList.filter((name) => name.startsWith('NativeModule ')).map((name) => name.slice(13));
-  fs.writeFileSync(process.env.TINY_SERVE_RECORD, JSON.stringify({ loaded, listed }));
+  fs.writeFileSync(process.env.TINY_SERVE_RECORD, JSON.stringify({ loaded, listed, made }));
 });
 `;
 
@@ -47,11 +52,18 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   });
 }
 
+/** What the recorder saw: built-ins loaded, directories listed, ICU collators and segmenters made. */
+interface Recorded {
+  loaded: string[];
+  listed: string[];
+  made: { collators: number; segmenters: number };
+}
+
 /** Starts the CLI on `args`, makes `requests`, stops it with SIGTERM and returns what it loaded and listed. */
 async function recordRun(
   args: string[],
   requests: Array<[string, Record<string, string>?]>,
-): Promise<{ loaded: string[]; listed: string[]; cli: CliProcess }> {
+): Promise<Recorded & { cli: CliProcess }> {
   const record = join(dir, `run-${(runs += 1)}.json`);
   const cli = startCli([SITE, '-p', '0', '-H', '127.0.0.1', '--quiet', ...args], {
     env: { NODE_OPTIONS: `--require ${join(dir, 'recorder.cjs')}`, TINY_SERVE_RECORD: record },
@@ -60,7 +72,7 @@ async function recordRun(
   for (const [path, headers] of requests) expect(await get(port, path, headers)).toBe(200);
   cli.child.kill('SIGTERM');
   expect((await cli.waitForExit()).code).toBe(0);
-  return { ...(JSON.parse(readFileSync(record, 'utf8')) as { loaded: string[]; listed: string[] }), cli };
+  return { ...(JSON.parse(readFileSync(record, 'utf8')) as Recorded), cli };
 }
 
 /** Starts the CLI with --ssl (certificate cached under `cache`), makes one HTTPS request, stops it; returns the built-ins it loaded. */
@@ -93,22 +105,28 @@ describe('start-up', () => {
     expect(loaded.filter((name) => name.includes('undici'))).toEqual([]);
   });
 
+  it('makes no ICU collator or segmenter to start (~10 ms each): the first listing and help make theirs', async () => {
+    const { made } = await recordRun([], [['/index.html']]);
+    expect(made).toEqual({ collators: 0, segmenters: 0 });
+  });
+
   it('lists no directory to start: yargs does not look for a package.json', async () => {
     const { listed } = await recordRun([], [['/index.html']]);
     expect(listed).toEqual([]);
   });
 
   it('loads zlib for the first compressed answer and crypto for the first listing', async () => {
-    const { loaded } = await recordRun(
+    const { loaded, made } = await recordRun(
       [],
       [
         ['/assets/lorem.txt', { 'Accept-Encoding': 'gzip' }],
-        ['/no-index/', { Accept: 'text/html' }],
+        ['/assets/', { Accept: 'text/html' }],
       ],
     );
     expect(loaded).toContain('zlib');
     expect(loaded).toContain('crypto');
     expect(loaded).not.toContain('tls');
+    expect(made.collators).toBeGreaterThan(0);
   });
 
   it('--ssl: making a certificate loads zlib (the embedded generator is brotli-packed) and crypto; reusing it needs no zlib', async () => {
