@@ -192,7 +192,7 @@ const yargsAssert = {
  * call read that line back from the CLI's own file, decompress it (node:zlib) and compile it (node:vm,
  * with a file name for stack traces). The packed modules' license comments stay readable in the CLI.
  */
-const EMBEDDED = ['src/server/cert-generator.ts', 'src/cli/qr-code.ts'];
+const EMBEDDED = ['src/server/cert-generator.ts', 'src/cli/qr-code.ts', 'src/export/export.ts'];
 
 async function packModule(entry) {
   const name = basename(entry, '.ts');

@@ -20,6 +20,7 @@ import { openLogFile } from './log-file.js';
 import { lineFormat } from './log-formats.js';
 import { openBrowser } from './open-browser.js';
 import { parseArgs } from './parser.js';
+import { runExport } from './export-command.js';
 import { qrOutput } from './qr.js';
 import { loadSettings, SELF_SIGNED, type Settings } from './settings.js';
 import { selfSignedForCli, workerEnvironment } from './ssl.js';
@@ -129,7 +130,10 @@ async function main(): Promise<void> {
   keepYoungGenerationSmall();
   // A worker takes the primary's stop from the start, before anything else can keep it waiting.
   const listening = isWorker() ? joinPool() : undefined;
-  const settings = loadSettings(parseArgs(hideBin(process.argv)), process.env);
+  const argv = hideBin(process.argv);
+  const parsed = parseArgs(argv);
+  const settings = loadSettings(parsed, process.env);
+  if (parsed.export) return runExport(parsed.export, settings, argv, { out, warn });
   const palette = paletteFor(process.stdout, process.env);
   const tls = settings.tls === SELF_SIGNED ? await selfSignedForCli(settings.endpoints) : settings.tls && (await loadTls(settings.tls));
   if (settings.workers > 1 && !isWorker()) {

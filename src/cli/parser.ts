@@ -9,6 +9,11 @@ import { usageMessage } from './suggest.js';
 /** Injected by build.mjs from package.json. */
 declare const __VERSION__: string;
 
+/** `tiny-serve export <target> [dir]`: the same flags, printed as another server's configuration. */
+const EXPORT_COMMAND = 'export <target> [dir]';
+export const EXPORT_TARGETS = ['nginx', 'caddy'] as const;
+export type ExportTarget = (typeof EXPORT_TARGETS)[number];
+
 /** The option that the generated completion scripts call the program with (yargs' protocol). */
 const COMPLETION_KEY = 'get-yargs-completions';
 
@@ -31,6 +36,15 @@ function cliParser(argv: string[]): Argv {
         defaultDescription: 'the current directory',
       }),
     )
+    .command(EXPORT_COMMAND, 'Print an nginx server block or a Caddyfile site that serves the directory as these flags do', (command) =>
+      command
+        .positional('target', { choices: EXPORT_TARGETS, describe: 'The server to write a configuration for' })
+        .positional('dir', { type: 'string', default: '.', describe: 'Directory to serve', defaultDescription: 'the current directory' })
+        .option('output', {
+          type: 'string',
+          describe: 'Write the configuration to this file (and the --auth password file beside it) instead of printing it',
+        }),
+    )
     .options(YARGS_OPTIONS)
     .example('$0', 'Serve the current directory on http://localhost:3000')
     .example('$0 ./public -p 8080', 'Serve ./public on port 8080')
@@ -40,6 +54,7 @@ function cliParser(argv: string[]): Argv {
     .example('$0 --ssl-cert c.pem --ssl-key k.pem', 'Serve over HTTPS and HTTP/2')
     .example('$0 dist --host --ssl --qr', 'HTTPS on the network with a certificate of its own, and a QR code for a phone')
     .example('$0 -l 8080 -l unix:/tmp/s.sock', 'Listen on a port and on a Unix socket')
+    .example('$0 export nginx dist --single --cache-hashed', 'Print the nginx config that serves dist as those flags do')
     .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)', (current: string) =>
       completeFlags(current, argv.slice(argv.indexOf(`--${COMPLETION_KEY}`) + 1, -1)),
     )
@@ -106,10 +121,23 @@ function requireValues(args: CliArgs): void {
   }
 }
 
+/** What `tiny-serve export` was asked for: the target, and the file to write (undefined: stdout). */
+export interface ExportRequest {
+  target: ExportTarget;
+  output: string | undefined;
+}
+
+/** The parsed command line: the flags, and `export` when that command was given. */
+export type ParsedCommand = CliArgs & { export?: ExportRequest };
+
 /** Parses the command line (`--help`, `--version` and completion print and exit here). */
-export function parseArgs(argv: string[]): CliArgs {
-  const args = cliParser(argv).parseSync() as unknown as CliArgs;
+export function parseArgs(argv: string[]): ParsedCommand {
+  const parsed = cliParser(argv).parseSync() as unknown as CliArgs & { _: unknown[]; target?: ExportTarget; output?: unknown };
+  const { _: commands, target, output, ...args } = parsed;
   rejectMisusedValues(args);
   requireValues(args);
-  return args;
+  if (commands[0] !== 'export' || target === undefined) return args;
+  if (Array.isArray(output)) throw new UserError('--output was given twice');
+  if (output === '') throw new UserError('--output needs a value: a file path');
+  return { ...args, export: { target, output: typeof output === 'string' ? output : undefined } };
 }

@@ -22,6 +22,10 @@ type Token =
 
 type Segment = { kind: 'globstar' } | { kind: 'param'; name: string } | { kind: 'glob'; test: (text: string) => boolean };
 
+/** A pattern's segments as written (braces expanded), for writing it in another syntax (`tiny-serve export`). */
+export type SegmentShape = { kind: 'globstar' } | { kind: 'param'; name: string } | { kind: 'glob'; alternatives: Token[][] };
+export type { Token };
+
 /** Bounds that keep the worst case small: segments per pattern, brace alternatives per segment. */
 const MAX_SEGMENTS = 32;
 const MAX_ALTERNATIVES = 64;
@@ -169,9 +173,13 @@ function matchTokens(tokens: Token[], chars: string[]): boolean {
   return t === tokens.length;
 }
 
+/** A segment glob's brace alternatives, each as tokens; throws a message. */
+function globAlternatives(text: string): Token[][] {
+  return expandBraces(text).map(tokenize);
+}
+
 /** A segment glob as a test: any of its brace alternatives matches the whole segment. */
-function compileGlob(text: string): (segment: string) => boolean {
-  const alternatives = expandBraces(text).map(tokenize);
+function compileGlob(alternatives: Token[][]): (segment: string) => boolean {
   return (segment) => {
     if (segment.length > MAX_SEGMENT_LENGTH) return false;
     const chars = Array.from(segment);
@@ -179,10 +187,10 @@ function compileGlob(text: string): (segment: string) => boolean {
   };
 }
 
-function compileSegment(text: string, source: string, seenGlobstar: boolean): Segment {
+function shapeSegment(text: string, source: string, seenGlobstar: boolean): SegmentShape {
   if (text === '**') return { kind: 'globstar' };
   // An empty segment (`/`, or the end of `/docs/`) matches only an empty one: the trailing slash.
-  if (text === '') return { kind: 'glob', test: (segment) => segment === '' };
+  if (text === '') return { kind: 'glob', alternatives: [[]] };
   if (text.startsWith(':')) {
     const name = text.slice(1);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UserError(`bad parameter name ":${name}" in "${source}"`);
@@ -193,10 +201,31 @@ function compileSegment(text: string, source: string, seenGlobstar: boolean): Se
   if (text.includes('**')) throw new UserError(`"**" must be a whole path segment in "${source}"`);
   if (/[!@+?*]\(/.test(text)) throw new UserError(`extended globs like "${text}" are not supported in "${source}"`);
   try {
-    return { kind: 'glob', test: compileGlob(text) };
+    return { kind: 'glob', alternatives: globAlternatives(text) };
   } catch (error) {
     throw new UserError(`bad pattern "${source}": ${(error as Error).message}`);
   }
+}
+
+/**
+ * `source` as its parts: whether it is negated (a leading `!`) and its segments, `**` runs collapsed.
+ * Throws a UserError for a pattern that compilePattern refuses.
+ */
+export function patternShape(source: string): { negated: boolean; segments: SegmentShape[] } {
+  if (typeof source !== 'string' || source === '') throw new UserError('a pattern must be a non-empty string');
+  // A leading `!` negates the whole pattern, as in serve.json (`"cleanUrls": ["!/raw/**"]`).
+  const negated = source.startsWith('!');
+  const parts = source.slice(negated ? 1 : 0).replace(/^\/+/, '').split('/');
+  if (parts.length > MAX_SEGMENTS) throw new UserError(`"${source}" has more than ${MAX_SEGMENTS} segments`);
+  const segments: SegmentShape[] = [];
+  for (const part of parts) {
+    const segment = shapeSegment(part, source, segments.some((s) => s.kind === 'globstar'));
+    if (negated && segment.kind === 'param') throw new UserError(`a negated pattern captures no ":${segment.name}" in "${source}"`);
+    // `**/**` means the same as `**`: collapsing keeps the programme small.
+    if (segment.kind === 'globstar' && segments[segments.length - 1]?.kind === 'globstar') continue;
+    segments.push(segment);
+  }
+  return { negated, segments };
 }
 
 /**
@@ -204,21 +233,10 @@ function compileSegment(text: string, source: string, seenGlobstar: boolean): Se
  * throws a UserError.
  */
 export function compilePattern(source: string): PathPattern {
-  if (typeof source !== 'string' || source === '') throw new UserError('a pattern must be a non-empty string');
-  // A leading `!` negates the whole pattern, as in serve.json (`"cleanUrls": ["!/raw/**"]`).
-  const negated = source.startsWith('!');
-  const parts = source.slice(negated ? 1 : 0).replace(/^\/+/, '').split('/');
-  if (parts.length > MAX_SEGMENTS) throw new UserError(`"${source}" has more than ${MAX_SEGMENTS} segments`);
-  const segments: Segment[] = [];
-  for (const part of parts) {
-    const segment = compileSegment(part, source, segments.some((s) => s.kind === 'globstar'));
-    if (negated && segment.kind === 'param') throw new UserError(`a negated pattern captures no ":${segment.name}" in "${source}"`);
-    // `**/**` means the same as `**`: collapsing keeps the programme small.
-    if (segment.kind === 'globstar' && segments[segments.length - 1]?.kind === 'globstar') continue;
-    segments.push(segment);
-  }
+  const shape = patternShape(source);
+  const segments = shape.segments.map((segment): Segment => (segment.kind === 'glob' ? { kind: 'glob', test: compileGlob(segment.alternatives) } : segment));
   const match = (path: string): Record<string, string> | undefined => matchSegments(segments, path.replace(/^\/+/, '').split('/'));
-  return { source, match: negated ? (path) => (match(path) ? undefined : {}) : match };
+  return { source, match: shape.negated ? (path) => (match(path) ? undefined : {}) : match };
 }
 
 /** A path test for a list of patterns (`cleanUrls`, `directoryListing`, `unlisted`): any matches. */
