@@ -142,13 +142,16 @@ describe('start-up', () => {
     }
   });
 
-  it('carries the X.509 and QR libraries packed: their code is nothing V8 parses at start', () => {
+  it('carries the X.509 and QR libraries and the export writers packed: their code is nothing V8 parses at start', () => {
     const bundle = readFileSync(CLI, 'utf8');
     // Strings from @peculiar/x509's dependency injection and from uqr's encoder, were they plain code.
     expect(bundle).not.toContain('tsyringe requires a reflect polyfill');
     expect(bundle).not.toContain('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:');
     expect(bundle).toMatch(/^\/\/embedded:cert-generator [A-Za-z0-9+/=]{50000,}$/m);
     expect(bundle).toMatch(/^\/\/embedded:qr-code [A-Za-z0-9+/=]{1000,}$/m);
+    // bcryptjs (the password file of `export --auth`), were it plain code.
+    expect(bundle).not.toContain('Illegal number of rounds');
+    expect(bundle).toMatch(/^\/\/embedded:export [A-Za-z0-9+/=]{1000,}$/m);
   });
 
   it('--help still lays out its columns (string-width and wrap-ansi load when help is printed)', async () => {

@@ -36,7 +36,7 @@ function cliParser(argv: string[]): Argv {
         defaultDescription: 'the current directory',
       }),
     )
-    .command(EXPORT_COMMAND, 'Print an nginx server block or a Caddyfile site that serves the directory as these flags do', (command) =>
+    .command(EXPORT_COMMAND, 'Print an nginx or Caddy config that serves dir as these flags do', (command) =>
       command
         .positional('target', { choices: EXPORT_TARGETS, describe: 'The server to write a configuration for' })
         .positional('dir', { type: 'string', default: '.', describe: 'Directory to serve', defaultDescription: 'the current directory' })
@@ -54,7 +54,7 @@ function cliParser(argv: string[]): Argv {
     .example('$0 --ssl-cert c.pem --ssl-key k.pem', 'Serve over HTTPS and HTTP/2')
     .example('$0 dist --host --ssl --qr', 'HTTPS on the network with a certificate of its own, and a QR code for a phone')
     .example('$0 -l 8080 -l unix:/tmp/s.sock', 'Listen on a port and on a Unix socket')
-    .example('$0 export nginx dist --single --cache-hashed', 'Print the nginx config that serves dist as those flags do')
+    .example('$0 export caddy dist --single', 'Print a Caddyfile that serves dist as --single does')
     .completion('completion', 'Print a shell completion script (add its output to ~/.bashrc or ~/.zshrc)', (current: string) =>
       completeFlags(current, argv.slice(argv.indexOf(`--${COMPLETION_KEY}`) + 1, -1)),
     )
@@ -63,7 +63,9 @@ function cliParser(argv: string[]): Argv {
     .version(__VERSION__)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
-      throw new UserError(`${usageMessage(message ?? error?.message ?? 'invalid arguments', argv)} (see tiny-serve --help)`);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): one line here.
+      const line = (message ?? error?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' ');
+      throw new UserError(`${usageMessage(line, argv)} (see tiny-serve --help)`);
     });
   return YARGS_FLAGS.reduce((withAliases, { name, alias }) => withAliases.alias(name, alias!), parser);
 }
