@@ -21,6 +21,8 @@ import {
   type Target,
 } from './export-servers.js';
 import { stopAll } from './cli-helpers.js';
+import { makeCertificates } from './helpers.js';
+import { startBackend, type Backend } from './proxy-backends.js';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 const ANY = { accept: '*/*' };
@@ -87,6 +89,10 @@ export interface MatrixCase {
   headers?: string[];
   /** For --auth: credentials sent with every probe but those marked. */
   credentials?: string;
+  /** Flags made once the case's backend and certificates exist (`--proxy /api=<backend>`, `--ssl-cert …`). */
+  moreFlags?: (context: { backend: string; cert: string; key: string }) => string[];
+  /** Serve over HTTPS (the flags give the certificate). */
+  https?: boolean;
 }
 
 const basic = (credentials: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(credentials).toString('base64')}` });
@@ -176,6 +182,26 @@ export const MATRIX: MatrixCase[] = [
     ],
   },
   {
+    name: '--proxy with a prefix and as the fallback',
+    flags: [],
+    moreFlags: ({ backend }) => ['--proxy', `/api=${backend}`, '--proxy', `${backend}/fallback`],
+    headers: ['x-backend'],
+    probes: [
+      { path: '/api' },
+      { path: '/api/items?x=1&y=%20' },
+      { path: '/api/items', method: 'POST' },
+      { path: '/apix' },
+      { path: '/missing.js', headers: ANY },
+      { path: '/hello.txt', method: 'PUT' },
+    ],
+  },
+  {
+    name: 'HTTPS with certificate files (--ssl-cert, --ssl-key) and --cache-hashed',
+    flags: ['--cache-hashed'],
+    moreFlags: ({ cert, key }) => ['--ssl-cert', cert, '--ssl-key', key],
+    https: true,
+  },
+  {
     name: 'everything together',
     flags: ['--single', '--clean-urls', '--cache-hashed', '--cors', '--header', 'X-Frame-Options: DENY', '--no-listing'],
     config: RULES,
@@ -183,6 +209,22 @@ export const MATRIX: MatrixCase[] = [
     probes: [{ path: '/blog/page' }, { path: '/old' }, { path: '/nested/page' }, { path: '/nested/page.html' }],
   },
 ];
+
+/**
+ * The proxied backend: answers every request with what a user would see differ if the proxy changed
+ * it (method, path and query, and the forwarded headers that tiny-serve sets), and a header of its own.
+ */
+function startMatrixBackend(): Promise<Backend> {
+  return startBackend((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const seen = [req.method, req.url, req.headers.host, req.headers['x-forwarded-proto'], req.headers['x-forwarded-host']];
+      const body = `${seen.join('\n')}\n`;
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Backend': 'yes' });
+      res.end(body);
+    });
+  });
+}
 
 /**
  * Runs every matrix case against `target`: tiny-serve and the target on one port each, the same
@@ -197,15 +239,20 @@ export function runMatrix(target: Target, allowances: Allowance[]): void {
     });
     it('every field of every answer matches, or differs as the allowances say', async () => {
       const work = caseDirectory();
+      const backend = await startMatrixBackend();
+      const certificates = matrixCase.https ? makeCertificates() : undefined;
       try {
+        const more = matrixCase.moreFlags?.({ backend: backend.url, cert: certificates?.cert ?? '', key: certificates?.key ?? '' }) ?? [];
+        const flags = [...matrixCase.flags, ...more];
         const root = siteCopy(work.dir, matrixCase.config);
         const [ourPort, theirPort] = [await freePort(), await freePort()];
         // With --auth the configuration goes to a file, the password file beside it.
         const output = matrixCase.credentials ? ['--output', join(work.dir, 'exported.conf')] : [];
-        const exported = await exportConfig(target, root, [...matrixCase.flags, '-p', String(theirPort), '-H', '127.0.0.1', ...output]);
+        const exported = await exportConfig(target, root, [...flags, '-p', String(theirPort), '-H', '127.0.0.1', ...output]);
         if (output.length > 0) exported.text = readFileSync(output[1]!, 'utf8');
-        const ours = await startTinyServe(root, matrixCase.flags, ourPort);
-        const theirs = await start(exported.text, theirPort, work.dir);
+        const https = matrixCase.https ?? false;
+        const ours = await startTinyServe(root, flags, ourPort, https);
+        const theirs = await start(exported.text, theirPort, work.dir, https);
         const auth = matrixCase.credentials ? basic(matrixCase.credentials) : {};
         const probes = [...COMMON, ...(matrixCase.probes ?? [])].map((probe) => ({ ...probe, headers: { ...auth, ...probe.headers } }));
         const mismatches = await compare(ours, theirs, probes, [...FIELDS, ...(matrixCase.headers ?? [])], allowances);
@@ -213,6 +260,8 @@ export function runMatrix(target: Target, allowances: Allowance[]): void {
         await Promise.all([ours.stop(), theirs.stop()]);
       } finally {
         await stopServers();
+        await backend.close();
+        certificates?.cleanup();
         work.cleanup();
       }
     });
