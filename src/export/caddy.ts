@@ -136,8 +136,9 @@ function routeSteps(context: Context): string[] {
     ...baseSteps(context),
     ...redirectSteps(context),
     ...privateStep(context),
+    ...cleanUrlRedirects(context),
     ...directorySteps(context),
-    ...cleanUrlSteps(context),
+    ...cleanUrlPages(context),
     ...rewriteSteps(context),
     ...singlePageStep(context),
     ...serveStep(context),
@@ -238,7 +239,7 @@ function preflight({ settings }: Context): string[] {
     ...comment('A CORS preflight (it carries no credentials: before the password check).'),
     ...block('@preflight', ['method OPTIONS', 'header Origin *', 'header Access-Control-Request-Method *']),
     `@echo header_regexp Access-Control-Request-Headers ${token(TOKEN_LIST)}`,
-    ...block('handle @preflight', answer),
+    ...block('route @preflight', answer),
     '',
   ];
 }
@@ -265,9 +266,9 @@ function methodSteps(context: Context): string[] {
   return [
     ...comment('Methods: GET and HEAD are served, OPTIONS is answered, any other is refused.'),
     '@options method OPTIONS',
-    ...block('handle @options', [`header Allow ${token(ALLOWED_METHODS)}`, 'respond 204']),
+    ...block('route @options', [`header Allow ${token(ALLOWED_METHODS)}`, 'respond 204']),
     ...block('@other_method', ['not method GET HEAD OPTIONS']),
-    ...block('handle @other_method', other),
+    ...block('route @other_method', other),
     '',
   ];
 }
@@ -280,11 +281,11 @@ function baseSteps(context: Context): string[] {
   return [
     ...comment(`The site is served under ${context.base}/.`),
     `@base_bare ${pathRegex('base_bare', `^${base}$`)}`,
-    ...block('handle @base_bare', redirectAnswer(location, 301)),
+    ...block('route @base_bare', redirectAnswer(location, 301)),
     `@base_root ${pathRegex('base_root', '^/$')}`,
-    ...block('handle @base_root', redirectAnswer(location, 302)),
+    ...block('route @base_root', redirectAnswer(location, 302)),
     ...block('@outside_base', [`not ${pathRegex('inside_base', `^${base}/`)}`]),
-    ...block('handle @outside_base', builtInPage(404)),
+    ...block('route @outside_base', builtInPage(404)),
     `uri strip_prefix ${literal(context.base)}`,
     '',
   ];
@@ -292,7 +293,7 @@ function baseSteps(context: Context): string[] {
 
 /** A redirect as tiny-serve answers it: its page's headers (Caddy's redirect has no body). */
 function redirectAnswer(location: string, status: number): string[] {
-  return [...PAGE_HEADERS, `redir ${token(location)} ${status}`];
+  return [...PAGE_HEADERS, `redir * ${token(location)} ${status}`];
 }
 
 /** The config's redirects: the first whose source matches, `:params` filled in, the query kept unless the destination has one. */
@@ -308,7 +309,7 @@ function redirectSteps(context: Context): string[] {
     const filled = fillParams(destination, name, params);
     const location = underBase(context, filled) + (destination.includes('?') ? '' : '{query_suffix}');
     lines.push(...(negated ? block(`@${name}`, [`not ${pathRegex(name, regex)}`]) : [`@${name} ${pathRegex(name, regex)}`]));
-    lines.push(...block(`handle @${name}`, redirectAnswer(location, rule.type ?? 301)));
+    lines.push(...block(`route @${name}`, redirectAnswer(location, rule.type ?? 301)));
   });
   return [...lines, ''];
 }
@@ -348,19 +349,18 @@ function directorySteps(context: Context): string[] {
   const lines = comment('Directories: tiny-serve redirects to its trailing-slash policy, serves index.html, else lists (when on).');
   if (settings.trailingSlash) {
     lines.push(...block('@directory_unslashed', ['not path */', 'file {path}/', notPrivate]));
-    lines.push(...block('handle @directory_unslashed', redirectAnswer(`${escapeBraces(context.base)}{path}/{query_suffix}`, 301)));
+    lines.push(...block('route @directory_unslashed', redirectAnswer(`${escapeBraces(context.base)}{path}/{query_suffix}`, 301)));
     lines.push(...block('@directory_index', ['path */', 'file {path}index.html', notPrivate]), 'rewrite @directory_index {path}index.html');
   } else {
-    lines.push(...block('@directory_slashed', ['path */', 'not path /', 'file {path}/', notPrivate]));
-    lines.push(`@trim_slash ${pathRegex('trim_slash', '^(.*)/$')}`);
-    lines.push(...block('handle @directory_slashed', redirectAnswer(`${escapeBraces(context.base)}{re.trim_slash.1}{query_suffix}`, 301)));
+    lines.push(...block('@directory_slashed', [pathRegex('directory_slashed', '^(/.+)/$'), 'file {path}/', notPrivate]));
+    lines.push(...block('route @directory_slashed', redirectAnswer(`${escapeBraces(context.base)}{re.directory_slashed.1}{query_suffix}`, 301)));
     lines.push(...block('@directory_index', ['path */', 'file {path}index.html', notPrivate]), 'rewrite @directory_index {path}index.html');
     lines.push(...block('@directory_index_unslashed', ['not path */', 'file {path}/index.html', notPrivate]), 'rewrite @directory_index_unslashed {path}/index.html');
   }
   if (settings.listing === true) {
     const directory = settings.trailingSlash ? ['path */', 'file {path}/'] : ['file {path}/'];
     lines.push(...block('@listing', [...directory, notPrivate]));
-    lines.push(...block('handle @listing', listingAnswer(context)));
+    lines.push(...block('route @listing', listingAnswer(context)));
   }
   return [...lines, ''];
 }
@@ -368,7 +368,11 @@ function directorySteps(context: Context): string[] {
 /** Caddy's own listing (its page differs from tiny-serve's), with tiny-serve's headers and without the names it hides. */
 function listingAnswer(context: Context): string[] {
   const hidden = ['.*', ...configPathsAtRoot(context)].map((name) => token(escapeBraces(name)));
+  // Caddy's listing redirects a directory asked for without its slash (whatever disable_canonical_uris says)
+  // unless the last name was rewritten: `/dir/.` is the same directory under another last name.
+  const slashed = context.settings.trailingSlash ? [] : ['rewrite * {path}/.'];
   return [
+    ...slashed,
     `header ?Cache-Control ${NO_CACHE}`,
     'header ?X-Content-Type-Options nosniff',
     ...deferred('', 'Vary Accept'),
@@ -382,23 +386,35 @@ function configPathsAtRoot({ site }: Context): string[] {
   return ['tiny-serve.json', 'serve.json'].map((name) => `${root}/${name}`);
 }
 
-function cleanUrlSteps(context: Context): string[] {
-  const { cleanUrls, trailingSlash } = context.settings;
-  if (cleanUrls === false) return [];
-  if (cleanUrls !== true) {
-    noteOnce(context, 'cleanUrls as a list of patterns is not written: clean URLs are off in this configuration.');
-    return [];
-  }
+/** Clean URLs on for every path (a list of patterns is not written: said in a note). */
+function cleanUrlsOn(context: Context): boolean {
+  const { cleanUrls } = context.settings;
+  if (cleanUrls !== true && cleanUrls !== false) noteOnce(context, 'cleanUrls as a list of patterns is not written: clean URLs are off in this configuration.');
+  return cleanUrls === true;
+}
+
+/** Clean URLs: a file asked for as /page.html redirects to /page, /dir/index.html to the directory (as the slash policy writes it). */
+function cleanUrlRedirects(context: Context): string[] {
+  if (!cleanUrlsOn(context)) return [];
   const notPrivate = `not ${PRIVATE}`;
   const base = escapeBraces(context.base);
-  const index = trailingSlash ? '^(/(?:.*/)?)index\\.html$' : '^(/(?:.*[^/])?)/?index\\.html$';
+  const index = context.settings.trailingSlash ? '^(/(?:.*/)?)index\\.html$' : '^(/(?:.*[^/])?)/?index\\.html$';
   return [
-    ...comment('Clean URLs: /page.html redirects to /page (/dir/index.html to the directory), and /page serves page.html.'),
+    ...comment('Clean URLs: /page.html redirects to /page, /dir/index.html to the directory.'),
     ...block('@clean_index', [pathRegex('clean_index', index), 'file {path}', notPrivate]),
-    ...block('handle @clean_index', redirectAnswer(trailingSlash ? `${base}{re.clean_index.1}{query_suffix}` : `${base}{re.clean_index.1}{query_suffix}`, 301)),
+    ...block('route @clean_index', redirectAnswer(`${base}{re.clean_index.1}{query_suffix}`, 301)),
     ...block('@clean_html', [pathRegex('clean_html', '^(/.+)\\.html$'), 'file {path}', notPrivate]),
-    ...block('handle @clean_html', redirectAnswer(`${base}{re.clean_html.1}{query_suffix}`, 301)),
-    ...block('@clean_page', ['not path */', 'not file {path} {path}/', 'file {path}.html', notPrivate]),
+    ...block('route @clean_html', redirectAnswer(`${base}{re.clean_html.1}{query_suffix}`, 301)),
+    '',
+  ];
+}
+
+/** Clean URLs: /page, with no file or directory of that name, serves page.html. */
+function cleanUrlPages(context: Context): string[] {
+  if (context.settings.cleanUrls !== true) return [];
+  return [
+    ...comment('Clean URLs: /page serves page.html.'),
+    ...block('@clean_page', ['not path */', 'not file {path} {path}/', 'file {path}.html', `not ${PRIVATE}`]),
     'rewrite @clean_page {path}.html',
     '',
   ];
@@ -461,7 +477,7 @@ function serveStep(context: Context): string[] {
     ...(settings.compress ? encodeLines() : []),
     ...block('file_server', ['disable_canonical_uris', 'precompressed br gzip']),
   ];
-  return [...comment('A file: served with the type, caching and Vary tiny-serve gives it.'), ...block('@servable', SERVABLE), ...block('handle @servable', lines), ''];
+  return [...comment('A file: served with the type, caching and Vary tiny-serve gives it.'), ...block('@servable', SERVABLE), ...block('route @servable', lines), ''];
 }
 
 /** On-the-fly gzip for what tiny-serve compresses, from 1 KiB (Caddy has no brotli encoder). */
@@ -480,8 +496,8 @@ function notFoundStep(context: Context): string[] {
   return [
     ...comment("Not found: the site's 404.html, else tiny-serve's page."),
     '@has_404_page file /404.html',
-    ...block('handle @has_404_page', ['rewrite * /404.html', ...PAGE_HEADERS, ...vary, ...block('file_server', ['disable_canonical_uris', 'status 404'])]),
-    ...block('handle', [...builtInPage(404, vary)]),
+    ...block('route @has_404_page', ['rewrite * /404.html', ...PAGE_HEADERS, ...vary, ...block('file_server', ['disable_canonical_uris', 'status 404'])]),
+    ...block('route', [...builtInPage(404, vary)]),
   ];
 }
 
@@ -503,7 +519,7 @@ function proxySteps(context: Context): string[] {
     const name = `proxy_${index + 1}`;
     const prefix = `/${rule.prefix.replace(/^\/+|\/+$/g, '')}`;
     lines.push(...comment(`--proxy ${prefix}`), `@${name} ${pathRegex(name, `^${prefix === '/' ? '' : regexLiteral(prefix)}(?:/|$)`)}`);
-    lines.push(...block(`handle @${name}`, [...authStep(context), ...proxyLines(context, rule)]));
+    lines.push(...block(`route @${name}`, [...authStep(context), ...proxyLines(context, rule)]));
   });
   if (lines.length > 0) noteOnce(context, 'proxied answers: Caddy keeps Set-Cookie domains of the target as they are and adds no Via header.');
   return lines.length > 0 ? [...lines, ''] : [];
@@ -538,7 +554,7 @@ function errorRoutes(context: Context): string[] {
       ...comment('Removals by header rules are redone here: Caddy drops deferred header changes on errors.'),
       ...optionHeaders(context),
       '@unauthorized expression {err.status_code} == 401',
-      ...block('handle @unauthorized', [
+      ...block('route @unauthorized', [
         `header WWW-Authenticate ${token('Basic realm="tiny-serve", charset="UTF-8"')}`,
         'header Content-Type "text/plain; charset=utf-8"',
         'header ?Cache-Control no-store',
