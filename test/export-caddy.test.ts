@@ -1,7 +1,31 @@
 // `tiny-serve export caddy`: the matrix against the real caddy (Debian's caddy), and what caddy
-// may legitimately do differently, each with its reason.
+// may legitimately do differently, each with its reason; then what only Caddy's export has: the
+// proxy, HTTPS, the password file, header rules on 401s, and values that must not become config.
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runMatrix } from './export-matrix.js';
-import type { Allowance, Observed } from './export-servers.js';
+import {
+  FIELDS,
+  caseDirectory,
+  compare,
+  exportConfig,
+  freePort,
+  report,
+  send,
+  siteCopy,
+  startCaddy,
+  startTinyServe,
+  stopServers,
+  type Allowance,
+  type Observed,
+  type Probe,
+} from './export-servers.js';
+import { stopAll } from './cli-helpers.js';
+import { makeCertificates } from './helpers.js';
 
 const isRedirect = (ours: Observed): boolean => ours.status >= 300 && ours.status < 400;
 /** tiny-serve's listing: the only 200 that varies on Accept alone (a --single answer varies on Accept-Encoding too). */
@@ -18,3 +42,193 @@ const ALLOWANCES: Allowance[] = [
 ];
 
 runMatrix('caddy', ALLOWANCES);
+
+const basic = (credentials: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(credentials).toString('base64')}` });
+
+/** Work done after each test below: servers stopped, directories removed. */
+const cleanups: (() => void)[] = [];
+afterEach(async () => {
+  await stopServers();
+  await stopAll();
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+interface CaseOptions {
+  flags: string[];
+  config?: object;
+  probes: Probe[];
+  headers?: string[];
+  https?: boolean;
+  /** Where the site copy goes inside the case directory (a name with hostile characters). */
+  siteName?: string;
+}
+
+/** One comparison case outside the matrix: the export, tiny-serve and Caddy, the same probes to both. */
+async function compareCase(options: CaseOptions): Promise<{ mismatches: string; exported: string; log: string }> {
+  const work = caseDirectory();
+  cleanups.push(work.cleanup);
+  const parent = options.siteName === undefined ? work.dir : join(work.dir, options.siteName);
+  if (options.siteName !== undefined) mkdirSync(parent);
+  const root = siteCopy(parent, options.config);
+  const [ourPort, theirPort] = [await freePort(), await freePort()];
+  const exported = await exportConfig('caddy', root, [...options.flags, '-p', String(theirPort), '-H', '127.0.0.1']);
+  const ours = await startTinyServe(root, options.flags, ourPort, options.https);
+  const theirs = await startCaddy(exported.text, theirPort, work.dir, options.https);
+  const mismatches = await compare(ours, theirs, options.probes, [...FIELDS, ...(options.headers ?? [])], ALLOWANCES);
+  return { mismatches: report(mismatches), exported: exported.text, log: theirs.log() };
+}
+
+/** A backend that answers with what it was sent, and a redirect to its own origin. */
+async function startBackend(): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    if (req.url?.endsWith('/redirect')) {
+      res.writeHead(302, { location: `http://${req.headers.host}/v2/elsewhere` });
+      res.end();
+      return;
+    }
+    const seen = { method: req.method, url: req.url, host: req.headers.host, proto: req.headers['x-forwarded-proto'], authorization: req.headers.authorization ?? null };
+    res.writeHead(200, { 'content-type': 'application/json', 'x-backend': 'yes' });
+    res.end(JSON.stringify(seen));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  cleanups.push(() => server.close());
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('caddy export: proxies', () => {
+  afterAll(async () => {
+    await stopServers();
+    await stopAll();
+  });
+
+  it('forwards prefixes (the target path in front, its host as Host, its Locations made local) and the fallback, as tiny-serve does', async () => {
+    const { origin } = await startBackend();
+    const { mismatches, exported, log } = await compareCase({
+      flags: ['--proxy', `/api=${origin}`, '--proxy', `/old-api=${origin}/v2`, '--proxy', origin],
+      headers: ['x-backend'],
+      probes: [
+        { path: '/api/items?x=1' },
+        { path: '/api' },
+        { path: '/api/items', method: 'POST' },
+        { path: '/apix' },
+        { path: '/old-api/items' },
+        { path: '/old-api/redirect' },
+        { path: '/hello.txt' },
+        { path: '/missing/route' },
+        { path: '/hello.txt', method: 'DELETE' },
+      ],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
+  it('guards proxied prefixes with --auth, without passing the credentials on', async () => {
+    const { origin } = await startBackend();
+    const credentials = basic('ada:lovelace');
+    const work = caseDirectory();
+    cleanups.push(work.cleanup);
+    const root = siteCopy(work.dir);
+    const [ourPort, theirPort] = [await freePort(), await freePort()];
+    const output = join(work.dir, 'exported.conf');
+    const flags = ['--proxy', `/api=${origin}`, '--auth', 'ada:lovelace'];
+    await exportConfig('caddy', root, [...flags, '-p', String(theirPort), '-H', '127.0.0.1', '--output', output]);
+    const ours = await startTinyServe(root, flags, ourPort);
+    const theirs = await startCaddy(readFileSync(output, 'utf8'), theirPort, work.dir);
+    const probes: Probe[] = [{ path: '/api/x' }, { path: '/api/x', headers: credentials }];
+    const mismatches = report(await compare(ours, theirs, probes, [...FIELDS, 'x-backend', 'www-authenticate'], ALLOWANCES));
+    expect(mismatches).toBe('');
+    const answer = await send(theirs, { path: '/api/x', headers: credentials });
+    expect(JSON.parse(answer.body.toString()).authorization).toBeNull();
+  });
+});
+
+describe('caddy export: HTTPS', () => {
+  it('serves the same answers over HTTPS with the certificate and key given', async () => {
+    const certificates = makeCertificates();
+    cleanups.push(certificates.cleanup);
+    const { mismatches, exported, log } = await compareCase({
+      flags: ['--ssl-cert', certificates.cert, '--ssl-key', certificates.key],
+      https: true,
+      probes: [{ path: '/' }, { path: '/hello.txt' }, { path: '/nested' }, { path: '/missing' }, { path: '/.env' }],
+    });
+    expect(exported).toMatch(/^https:\/\/:\d+ \{$/m);
+    expect(exported).toContain(`tls ${certificates.cert} ${certificates.key}`);
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
+  it('says what differs for --ssl (Caddy makes its own certificate) and for a PKCS#12 bundle', async () => {
+    const certificates = makeCertificates();
+    cleanups.push(certificates.cleanup);
+    const selfSigned = await exportConfig('caddy', certificates.dir, ['--ssl', '-p', '8443']);
+    expect(selfSigned.text).toMatch(/^\ttls internal$/m);
+    expect(selfSigned.text).toMatch(/^# Differs: --ssl: Caddy makes its own certificate/m);
+    expect(selfSigned.warnings.some((line) => line.includes('export caddy: --ssl: Caddy makes its own certificate'))).toBe(true);
+    const bundle = await exportConfig('caddy', certificates.dir, ['--ssl-cert', certificates.pfx, '--ssl-pass', certificates.pass, '-p', '8443']);
+    expect(bundle.text).toMatch(/^# Differs: a PKCS#12 \(\.pfx\) certificate: Caddy reads PEM files/m);
+    expect(bundle.text).not.toMatch(/^\ttls .*site\.p12/m);
+  });
+});
+
+describe('caddy export: --auth', () => {
+  it('imports the user and bcrypt hash from the password file beside the output: never the password, never the hash in the config', async () => {
+    const work = caseDirectory();
+    cleanups.push(work.cleanup);
+    const output = join(work.dir, 'site.caddy');
+    await exportConfig('caddy', siteCopy(work.dir), ['--auth', 'ada:lovelace', '--output', output]);
+    const config = readFileSync(output, 'utf8');
+    const passwords = readFileSync(`${output}.htpasswd`, 'utf8');
+    expect(config).toContain(`import ${output}.htpasswd`);
+    expect(config).not.toContain('lovelace');
+    const [user, encoded] = passwords.trim().split(' ');
+    expect(user).toBe('ada');
+    expect(config).not.toContain(encoded);
+    expect(bcrypt.compareSync('lovelace', Buffer.from(encoded!, 'base64').toString())).toBe(true);
+    expect(statSync(`${output}.htpasswd`).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps header rules that remove an option header on 401 answers (Caddy drops deferred changes on errors)', async () => {
+    const work = caseDirectory();
+    cleanups.push(work.cleanup);
+    const root = siteCopy(work.dir, { headers: [{ source: '/nested/**', headers: [{ key: 'X-Frame-Options', value: null }] }] });
+    const [ourPort, theirPort] = [await freePort(), await freePort()];
+    const output = join(work.dir, 'exported.conf');
+    const flags = ['--auth', 'ada:lovelace', '--header', 'X-Frame-Options: DENY'];
+    await exportConfig('caddy', root, [...flags, '-p', String(theirPort), '-H', '127.0.0.1', '--output', output]);
+    const ours = await startTinyServe(root, flags, ourPort);
+    const theirs = await startCaddy(readFileSync(output, 'utf8'), theirPort, work.dir);
+    const probes: Probe[] = [{ path: '/nested/page.html' }, { path: '/hello.txt' }, { path: '/nested/page.html', headers: basic('ada:lovelace') }];
+    const mismatches = report(await compare(ours, theirs, probes, [...FIELDS, 'x-frame-options', 'www-authenticate'], ALLOWANCES));
+    expect(mismatches).toBe('');
+    expect((await send(theirs, probes[0]!)).headers['x-frame-options']).toBeUndefined();
+  });
+});
+
+/** Characters that mean something to Caddyfile's lexer, its placeholders, shells or regexes. */
+const HOSTILE = `we"ird 'r}o{ot; {host} $HOME #1 \``;
+const HOSTILE_VALUE = `$HOME {host} {path} ; } "q" 'a' \\b # c \``;
+
+describe('caddy export: no name or value becomes configuration', () => {
+  it('serves a root whose name holds quotes, braces, $, ; and #, with header values and destinations read literally', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      siteName: HOSTILE,
+      flags: ['--header', `X-Hostile: ${HOSTILE_VALUE}`, '--clean-urls'],
+      config: {
+        redirects: [{ source: '/go', destination: '/hello.txt?to={host}&v=$x;}"' }],
+        headers: [{ source: '/hello.txt', headers: [{ key: 'X-Rule', value: `{http.request.uri} ${HOSTILE_VALUE}` }] }],
+      },
+      headers: ['x-hostile', 'x-rule'],
+      probes: [{ path: '/hello.txt' }, { path: '/' }, { path: '/nested' }, { path: '/nested/page' }, { path: '/go' }, { path: '/missing' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
+  it('serves the files of a root whose name holds a backslash and glob characters, and says that its directories are not found', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      siteName: `back\\slash [*?] {x}`,
+      flags: ['--header', `X-Hostile: ${HOSTILE_VALUE}`],
+      headers: ['x-hostile'],
+      probes: [{ path: '/hello.txt' }, { path: '/style.css' }, { path: '/nested/page.html' }, { path: '/missing' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+    expect(exported).toMatch(/^# Differs: the root's path holds \\, \*, \? or \[/m);
+  });
+});

@@ -18,9 +18,15 @@ export function passwordPath(output: string): string {
   return `${output}.htpasswd`;
 }
 
-/** The command line as it would be typed again (arguments with spaces or quotes quoted). */
+/** `--auth user:password` with the password left out: the configuration never holds it (the password file has its hash). */
+function withoutPassword(argv: string[]): string[] {
+  const hide = (credentials: string): string => credentials.replace(/:.*$/s, ':…');
+  return argv.map((word, index) => (argv[index - 1] === '--auth' ? hide(word) : word.startsWith('--auth=') ? `--auth=${hide(word.slice('--auth='.length))}` : word));
+}
+
+/** The command line as it would be typed again (arguments with spaces or quotes quoted), --auth's password left out. */
 function commandLine(argv: string[]): string {
-  const words = argv.map((word) => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`));
+  const words = withoutPassword(argv).map((word) => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`));
   return ['tiny-serve', ...words].join(' ');
 }
 

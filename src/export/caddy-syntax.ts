@@ -20,7 +20,8 @@ export function token(text: string): string {
  * replaces `{name}` in most values at run time (`{host}`, `{path}`), and `\{` `\}` are its escapes.
  */
 export function escapeBraces(text: string): string {
-  return text.replace(/[{}]/g, (brace) => `\\${brace}`);
+  // Caddy returns a value without `{` as it is, escapes and all: a lone `}` is then literal already.
+  return text.includes('{') ? text.replace(/[{}]/g, (brace) => `\\${brace}`) : text;
 }
 
 /** A literal value (no placeholders), as one token. */

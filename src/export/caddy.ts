@@ -324,11 +324,30 @@ function fillParams(destination: string, matcher: string, params: string[]): str
 
 // ---- the path: directories, clean URLs, rewrites, the single-page fallback ------------------
 
+/**
+ * The `file` matcher: the first candidate that exists (a candidate ending in `/` must be a
+ * directory, any other must not be). It reads its root as a glob, so a root holding `\`, `*`, `?`
+ * or `[` is given to it escaped (files are then found, directories not: Go's Glob matches no
+ * trailing slash).
+ */
+function file(context: Context, candidates: string, negated = false): string[] {
+  const not = negated ? 'not ' : '';
+  if (!/[\\*?[\]]/.test(context.site.root)) return [`${not}file ${candidates}`];
+  noteOnce(context, "the root's path holds \\, *, ? or [: Caddy's file matcher reads it as a pattern and then finds no directory under it (files it finds); serve from a path without them.");
+  const globRoot = context.site.root.replace(/[\\*?[\]]/g, (char) => `\\${char}`);
+  const matcher = block('file', [`root ${literal(globRoot)}`, `try_files ${candidates}`]);
+  return negated ? block('not', matcher) : matcher;
+}
+
 /** A path that names a public regular file as it is now (`file {path}` alone would take directories and private names). */
-const SERVABLE = ['file {path}', 'not path */', `not ${PRIVATE}`];
+function servable(context: Context): string[] {
+  return [...file(context, '{path}'), 'not path */', `not ${PRIVATE}`];
+}
 
 /** Lines for a matcher that applies only while nothing servable was found yet. */
-const STILL_MISSING = block('not', SERVABLE);
+function stillMissing(context: Context): string[] {
+  return block('not', servable(context));
+}
 
 /**
  * tiny-serve's private paths (dotfiles and dot-directories but /.well-known/, the config file,
@@ -348,17 +367,17 @@ function directorySteps(context: Context): string[] {
   const notPrivate = `not ${PRIVATE}`;
   const lines = comment('Directories: tiny-serve redirects to its trailing-slash policy, serves index.html, else lists (when on).');
   if (settings.trailingSlash) {
-    lines.push(...block('@directory_unslashed', ['not path */', 'file {path}/', notPrivate]));
+    lines.push(...block('@directory_unslashed', ['not path */', ...file(context, '{path}/'), notPrivate]));
     lines.push(...block('route @directory_unslashed', redirectAnswer(`${escapeBraces(context.base)}{path}/{query_suffix}`, 301)));
-    lines.push(...block('@directory_index', ['path */', 'file {path}index.html', notPrivate]), 'rewrite @directory_index {path}index.html');
+    lines.push(...block('@directory_index', ['path */', ...file(context, '{path}index.html'), notPrivate]), 'rewrite @directory_index {path}index.html');
   } else {
-    lines.push(...block('@directory_slashed', [pathRegex('directory_slashed', '^(/.+)/$'), 'file {path}/', notPrivate]));
+    lines.push(...block('@directory_slashed', [pathRegex('directory_slashed', '^(/.+)/$'), ...file(context, '{path}/'), notPrivate]));
     lines.push(...block('route @directory_slashed', redirectAnswer(`${escapeBraces(context.base)}{re.directory_slashed.1}{query_suffix}`, 301)));
-    lines.push(...block('@directory_index', ['path */', 'file {path}index.html', notPrivate]), 'rewrite @directory_index {path}index.html');
-    lines.push(...block('@directory_index_unslashed', ['not path */', 'file {path}/index.html', notPrivate]), 'rewrite @directory_index_unslashed {path}/index.html');
+    lines.push(...block('@directory_index', ['path */', ...file(context, '{path}index.html'), notPrivate]), 'rewrite @directory_index {path}index.html');
+    lines.push(...block('@directory_index_unslashed', ['not path */', ...file(context, '{path}/index.html'), notPrivate]), 'rewrite @directory_index_unslashed {path}/index.html');
   }
   if (settings.listing === true) {
-    const directory = settings.trailingSlash ? ['path */', 'file {path}/'] : ['file {path}/'];
+    const directory = settings.trailingSlash ? ['path */', ...file(context, '{path}/')] : [...file(context, '{path}/')];
     lines.push(...block('@listing', [...directory, notPrivate]));
     lines.push(...block('route @listing', listingAnswer(context)));
   }
@@ -401,9 +420,9 @@ function cleanUrlRedirects(context: Context): string[] {
   const index = context.settings.trailingSlash ? '^(/(?:.*/)?)index\\.html$' : '^(/(?:.*[^/])?)/?index\\.html$';
   return [
     ...comment('Clean URLs: /page.html redirects to /page, /dir/index.html to the directory.'),
-    ...block('@clean_index', [pathRegex('clean_index', index), 'file {path}', notPrivate]),
+    ...block('@clean_index', [pathRegex('clean_index', index), ...file(context, '{path}'), notPrivate]),
     ...block('route @clean_index', redirectAnswer(`${base}{re.clean_index.1}{query_suffix}`, 301)),
-    ...block('@clean_html', [pathRegex('clean_html', '^(/.+)\\.html$'), 'file {path}', notPrivate]),
+    ...block('@clean_html', [pathRegex('clean_html', '^(/.+)\\.html$'), ...file(context, '{path}'), notPrivate]),
     ...block('route @clean_html', redirectAnswer(`${base}{re.clean_html.1}{query_suffix}`, 301)),
     '',
   ];
@@ -414,7 +433,7 @@ function cleanUrlPages(context: Context): string[] {
   if (context.settings.cleanUrls !== true) return [];
   return [
     ...comment('Clean URLs: /page serves page.html.'),
-    ...block('@clean_page', ['not path */', 'not file {path} {path}/', 'file {path}.html', `not ${PRIVATE}`]),
+    ...block('@clean_page', ['not path */', ...file(context, '{path} {path}/', true), ...file(context, '{path}.html'), `not ${PRIVATE}`]),
     'rewrite @clean_page {path}.html',
     '',
   ];
@@ -425,18 +444,21 @@ function rewriteSteps(context: Context): string[] {
   const rules = context.site.options.rewrites ?? [];
   if (rules.length === 0) return [];
   const lines = comment('Rewrites (config): for a path with no file, the first rule that matches; its destination served as it is.');
-  const earlier: string[] = [];
+  const earlier: { regex: string; negated: boolean }[] = [];
   rules.forEach((rule, index) => {
     const name = `rewrite_${index + 1}`;
     const { regex, negated, params } = patternRegex(rule.source);
     const match = negated ? [`not ${pathRegex(name, regex)}`] : [pathRegex(name, regex)];
-    const before = earlier.length > 0 ? [`not path_regexp ${regexToken(`^(?:${earlier.join('|')})$`)}`] : [];
-    lines.push(...block(`@${name}`, [...match, ...before, ...STILL_MISSING]));
+    // Not when an earlier rule matched (the first matching rule is the only one tried).
+    const before = earlier.flatMap(({ regex: other, negated: inverted }) =>
+      inverted ? block('not', [`not path_regexp ${regexToken(other)}`]) : [`not path_regexp ${regexToken(other)}`],
+    );
+    lines.push(...block(`@${name}`, [...match, ...before, ...stillMissing(context)]));
     const destination = fillParams(rule.destination.replace(/[?#].*$/, ''), name, params);
     const candidates = [destination, `${destination}/index.html`, ...(context.settings.cleanUrls === true ? [`${destination}.html`] : [])];
-    const found = `@${name}_found file ${candidates.map(token).join(' ')}`;
-    lines.push(...block(`route @${name}`, [found, ...block(`route @${name}_found`, ['rewrite {file_match.relative}', 'vars private no'])]));
-    if (!negated) earlier.push(regex.slice(1, -1).replace(/\(\?P<[A-Za-z_][A-Za-z0-9_]*>/g, '(?:'));
+    const found = block(`@${name}_found`, file(context, candidates.map(token).join(' ')));
+    lines.push(...block(`route @${name}`, [...found, ...block(`route @${name}_found`, ['rewrite {file_match.relative}', 'vars private no'])]));
+    earlier.push({ regex: regex.replace(/\(\?P<[A-Za-z_][A-Za-z0-9_]*>/g, '(?:'), negated });
   });
   return [...lines, ''];
 }
@@ -449,7 +471,7 @@ function singlePageStep(context: Context): string[] {
   const vary = type !== undefined && isCompressible(type) ? 'Accept-Encoding, Accept' : 'Accept';
   return [
     ...comment(`--single: navigations with no file get /${single}.`),
-    ...block('@single_page', [`header_regexp navigation Accept ${token(NAVIGATION)}`, `not header_regexp Accept ${token(NAVIGATION_REFUSED)}`, 'not path /.well-known/*', ...STILL_MISSING]),
+    ...block('@single_page', [`header_regexp navigation Accept ${token(NAVIGATION)}`, `not header_regexp Accept ${token(NAVIGATION_REFUSED)}`, 'not path /.well-known/*', ...stillMissing(context)]),
     ...block('route @single_page', [...deferred('', `Vary ${token(vary)}`), `rewrite * ${literal(`/${single}`)}`, 'vars private no']),
     '',
   ];
@@ -477,7 +499,7 @@ function serveStep(context: Context): string[] {
     ...(settings.compress ? encodeLines() : []),
     ...block('file_server', ['disable_canonical_uris', 'precompressed br gzip']),
   ];
-  return [...comment('A file: served with the type, caching and Vary tiny-serve gives it.'), ...block('@servable', SERVABLE), ...block('route @servable', lines), ''];
+  return [...comment('A file: served with the type, caching and Vary tiny-serve gives it.'), ...block('@servable', servable(context)), ...block('route @servable', lines), ''];
 }
 
 /** On-the-fly gzip for what tiny-serve compresses, from 1 KiB (Caddy has no brotli encoder). */
@@ -495,7 +517,7 @@ function notFoundStep(context: Context): string[] {
   if (fallback) return [...comment('Anything else goes to the proxy fallback.'), ...proxyLines(context, fallback)];
   return [
     ...comment("Not found: the site's 404.html, else tiny-serve's page."),
-    '@has_404_page file /404.html',
+    ...block('@has_404_page', file(context, '/404.html')),
     ...block('route @has_404_page', ['rewrite * /404.html', ...PAGE_HEADERS, ...vary, ...block('file_server', ['disable_canonical_uris', 'status 404'])]),
     ...block('route', [...builtInPage(404, vary)]),
   ];
@@ -548,13 +570,13 @@ function proxyLines(context: Context, rule: ProxyRule): string[] {
 /** 401 from basicauth is an error in Caddy: answered here as tiny-serve does (its realm, its charset, no caching). */
 function errorRoutes(context: Context): string[] {
   if (context.site.options.auth === undefined) return [];
+  const removals = headerRemovals(context);
   return [
     '',
     ...block('handle_errors', [
-      ...comment('Removals by header rules are redone here: Caddy drops deferred header changes on errors.'),
-      ...optionHeaders(context),
       '@unauthorized expression {err.status_code} == 401',
       ...block('route @unauthorized', [
+        ...(removals.length > 0 ? [...comment('Header rules that remove a header, again: Caddy drops deferred header changes on errors (the others were set already).'), ...removals] : []),
         `header WWW-Authenticate ${token('Basic realm="tiny-serve", charset="UTF-8"')}`,
         'header Content-Type "text/plain; charset=utf-8"',
         'header ?Cache-Control no-store',
@@ -562,6 +584,16 @@ function errorRoutes(context: Context): string[] {
       ]),
     ]),
   ];
+}
+
+/** The header rules' removals alone, each with its matcher. */
+function headerRemovals(context: Context): string[] {
+  return (context.site.options.headers ?? []).flatMap((rule, index) => {
+    const removed = rule.headers.filter(({ value }) => value === null);
+    if (removed.length === 0) return [];
+    const name = `removals_${index + 1}`;
+    return [...patternMatcher(context, name, rule.source), ...removed.map(({ key }) => `header @${name} ${token(`-${key}`)}`)];
+  });
 }
 
 // ---- what Caddy does differently -------------------------------------------------------------
