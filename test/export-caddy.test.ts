@@ -116,6 +116,7 @@ describe('caddy export: proxies', () => {
         { path: '/hello.txt' },
         { path: '/missing/route' },
         { path: '/hello.txt', method: 'DELETE' },
+        { path: '/hello.txt', method: 'OPTIONS' },
       ],
     });
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');

@@ -132,7 +132,7 @@ function routeSteps(context: Context): string[] {
     ...optionHeaders(context),
     ...preflight(context),
     ...authStep(context),
-    ...methodSteps(context),
+    ...methodSteps(),
     ...baseSteps(context),
     ...redirectSteps(context),
     ...privateStep(context),
@@ -260,9 +260,8 @@ function builtInPage(status: number, extra: string[] = []): string[] {
   return [...PAGE_HEADERS, `header ?Content-Security-Policy ${token("default-src 'none'")}`, ...extra, `respond ${literal(page.body.toString('utf8'))} ${status}`];
 }
 
-function methodSteps(context: Context): string[] {
-  const fallback = proxyFallback(context);
-  const other = fallback ? [...proxyLines(context, fallback)] : builtInPage(405, [`header Allow ${token(ALLOWED_METHODS)}`]);
+function methodSteps(): string[] {
+  const other = builtInPage(405, [`header Allow ${token(ALLOWED_METHODS)}`]);
   return [
     ...comment('Methods: GET and HEAD are served, OPTIONS is answered, any other is refused.'),
     '@options method OPTIONS',
@@ -271,6 +270,11 @@ function methodSteps(context: Context): string[] {
     ...block('route @other_method', other),
     '',
   ];
+}
+
+/** Whether any option header is set on every answer (optionHeaders writes something). */
+function optionHeadersSet(context: Context): boolean {
+  return fixedHeaders(context.settings, context.site.options.header ?? []).size > 0 || (context.site.options.headers ?? []).length > 0;
 }
 
 /** --base: `/repo` and `/` lead into it, anything else outside it is missing; inside, the base is taken off. */
@@ -543,6 +547,15 @@ function proxySteps(context: Context): string[] {
     lines.push(...comment(`--proxy ${prefix}`), `@${name} ${pathRegex(name, `^${prefix === '/' ? '' : regexLiteral(prefix)}(?:/|$)`)}`);
     lines.push(...block(`route @${name}`, [...authStep(context), ...proxyLines(context, rule)]));
   });
+  const fallback = proxyFallback(context);
+  if (fallback) {
+    lines.push(
+      ...comment(`--proxy ${fallback.target}: every method but GET and HEAD, and WebSocket upgrades (what has no file, below).`),
+      ...block('@proxy_fallback_requests', block('not', ['method GET HEAD', 'not header Upgrade *'])),
+      ...block('route @proxy_fallback_requests', [...authStep(context), ...proxyLines(context, fallback)]),
+    );
+    if (optionHeadersSet(context)) noteOnce(context, "the --proxy fallback's answers for paths with no file carry the option headers (--header, CORS, isolation, header rules); tiny-serve passes them on as the backend sent them.");
+  }
   if (lines.length > 0) noteOnce(context, 'proxied answers: Caddy keeps Set-Cookie domains of the target as they are and adds no Via header.');
   return lines.length > 0 ? [...lines, ''] : [];
 }
@@ -607,6 +620,7 @@ function featureNotes(context: Context): void {
   const { settings, site } = context;
   if (settings.compress) noteOnce(context, 'on-the-fly compression is gzip only: Caddy has no brotli encoder (precompressed .br files are served).');
   noteOnce(context, 'a precompressed .br/.gz sibling is served even when older than its file (tiny-serve then skips it), and a file asked for by its encoded name (app.js.gz) is served as that file.');
+  noteOnce(context, `files with other extensions than ${WEB_EXTENSIONS.replace(/ /g, ', ')} get Caddy's type (Go's table and /etc/mime.types), and files with none are not typed by their first bytes.`);
   noteOnce(context, "a redirect's Location holds the path as Caddy decoded it; tiny-serve percent-encodes it (names with spaces or non-ASCII letters).");
   if (settings.listing !== true && settings.listing !== false) noteOnce(context, 'listing as a list of patterns is not written: listings are off in this configuration.');
   if (settings.unlisted.length > 0) noteOnce(context, "unlisted names still show in Caddy's listings (they are served alike).");
