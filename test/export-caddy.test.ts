@@ -142,6 +142,31 @@ describe('caddy export: proxies', () => {
   });
 });
 
+describe('caddy export: the base path with config rules', () => {
+  it('matches header rules, redirects and rewrites on the path inside the base, and puts the base in front of Locations', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      flags: ['--base', '/repo/', '--clean-urls'],
+      config: {
+        redirects: [{ source: '/old', destination: '/hello.txt' }],
+        rewrites: [{ source: '/blog/:slug', destination: '/nested/:slug.html' }],
+        headers: [{ source: '**/*.{js,css}', headers: [{ key: 'X-Asset', value: 'yes' }] }, { source: '/nested/**', headers: [{ key: 'X-Section', value: 'nested' }] }],
+      },
+      headers: ['x-asset', 'x-section'],
+      probes: [
+        { path: '/repo/old?q=1' },
+        { path: '/repo/blog/page' },
+        { path: '/repo/nested/page.html' },
+        { path: '/repo/nested' },
+        { path: '/repo/style.css' },
+        { path: '/style.css' },
+        { path: '/nested/page.html' },
+        { path: '/repo/hello.txt', method: 'PUT' },
+      ],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+});
+
 describe('caddy export: HTTPS', () => {
   it('serves the same answers over HTTPS with the certificate and key given', async () => {
     const certificates = makeCertificates();
