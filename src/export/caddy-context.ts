@@ -22,10 +22,18 @@ export const PAGE_HEADERS = ['header Content-Type "text/html; charset=utf-8"', `
 /** Matcher line: the path was marked private (privateStep). */
 export const PRIVATE = 'vars private yes';
 
+/**
+ * A body without its last newline: a token holding a line break is re-indented (so changed) by
+ * `caddy fmt`, which a user may well run on this file.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\n$/, '');
+}
+
 /** The built-in page tiny-serve answers a status with, as its own text. */
 export function builtInPage(status: number, extra: string[] = []): string[] {
   const page = pageAnswer(status);
-  return [...PAGE_HEADERS, `header ?Content-Security-Policy ${token("default-src 'none'")}`, ...extra, `respond ${literal(page.body.toString('utf8'))} ${status}`];
+  return [...PAGE_HEADERS, `header ?Content-Security-Policy ${token("default-src 'none'")}`, ...extra, `respond ${literal(oneLine(page.body.toString('utf8')))} ${status}`];
 }
 
 /** A redirect as tiny-serve answers it: its page's headers (Caddy's redirect has no body). */

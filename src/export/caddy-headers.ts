@@ -8,7 +8,7 @@ import { patternRegex } from './regex.js';
 import type { Effective } from './site.js';
 import { block, comment, literal, regexLiteral, token } from './caddy-syntax.js';
 import { TOKEN_LIST } from './caddy-paths.js';
-import { builtInPage, pathRegex, type Context } from './caddy-context.js';
+import { builtInPage, oneLine, pathRegex, type Context } from './caddy-context.js';
 
 const CORS_EXPOSED = 'Content-Length, Content-Range, Content-Encoding, ETag, Last-Modified, Accept-Ranges';
 
@@ -125,7 +125,7 @@ export function errorRoutes(context: Context): string[] {
         `header WWW-Authenticate ${token('Basic realm="tiny-serve", charset="UTF-8"')}`,
         'header Content-Type "text/plain; charset=utf-8"',
         'header ?Cache-Control no-store',
-        `respond ${literal('401 Unauthorized\n')} 401`,
+        `respond ${literal(oneLine('401 Unauthorized\n'))} 401`,
       ]),
     ]),
   ];
