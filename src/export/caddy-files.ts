@@ -202,7 +202,7 @@ export function singlePageStep(context: Context): string[] {
   const vary = type !== undefined && isCompressible(type) ? 'Accept-Encoding, Accept' : 'Accept';
   return [
     ...comment(`--single: navigations with no file get /${single}.`),
-    ...block('@single_page', [`header_regexp navigation Accept ${token(NAVIGATION)}`, `not header_regexp Accept ${token(NAVIGATION_REFUSED)}`, 'not path /.well-known/*', ...stillMissing(context)]),
+    ...block('@single_page', [`header_regexp navigation Accept ${token(NAVIGATION)}`, `not header_regexp Accept ${token(NAVIGATION_REFUSED)}`, `not ${pathRegex('well_known', '^/\\.well-known/')}`, ...stillMissing(context)]),
     ...block('route @single_page', [...deferred('', `Vary ${token(vary)}`), `rewrite * ${literal(`/${single}`)}`, 'vars private no']),
     '',
   ];
