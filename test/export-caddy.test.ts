@@ -27,6 +27,9 @@ import {
 } from './export-servers.js';
 import { stopAll } from './cli-helpers.js';
 import { makeCertificates } from './helpers.js';
+import { hasContentHash } from '../src/handler/cache-policy.js';
+import { isHidden } from '../src/http/target.js';
+import { hashedNameRegex, privatePathRegex } from '../src/export/caddy-paths.js';
 
 const isRedirect = (ours: Observed): boolean => ours.status >= 300 && ours.status < 400;
 /** tiny-serve's listing: the only 200 that varies on Accept alone (a --single answer varies on Accept-Encoding too). */
@@ -283,5 +286,33 @@ describe('caddy export: no name or value becomes configuration', () => {
     });
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
     expect(exported).toMatch(/^# Differs: the root's path holds \\, \*, \? or \[/m);
+  });
+});
+
+describe('caddy export: the regexes that stand for tiny-serve rules', () => {
+  /** A small deterministic generator, so a failing name can be found again. */
+  function names(count: number): string[] {
+    let seed = 16;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = 'abcXYZ019_-.';
+    return Array.from({ length: count }, () => {
+      const length = 1 + Math.floor(next() * 24);
+      const stem = Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+      return `${stem}.${['js', 'css', 'html', 'map', 'tar_gz'][Math.floor(next() * 5)]}`;
+    });
+  }
+  const known = ['app.3f9a1c2b.js', 'chunk-BX3k9aQz.js', 'index-C-0bB3sm.css', 'vendor-_7kq-4Tz.js', 'chunk-QWERTYUI.js', 'use-get-user.js', 'lib-my_utils.js', 'navigate.js', 'MyButton.js', 'main.4f8a9c1d2e3b4a5f6789.js', `x.${'a1'.repeat(33)}.js`];
+
+  it('hashedNameRegex says what hasContentHash says, for known and generated names', () => {
+    const regex = new RegExp(hashedNameRegex());
+    const differing = [...known, ...names(20_000)].filter((name) => regex.test(`/dir/${name}`) !== hasContentHash(name));
+    expect(differing).toEqual([]);
+  });
+
+  it('privatePathRegex says what tiny-serve hides: dot names but a top-level /.well-known, config files at the root, the extra paths', () => {
+    const regex = new RegExp(privatePathRegex(['/outside-link']));
+    const paths = ['/.env', '/.well-known/security.txt', '/.well-known', '/.well-knownx/a', '/.well-know/a', '/a/.well-known/x', '/.well-known/.x', '/.hidden/secret.txt', '/a/b/.c', '/a.b/c', '/tiny-serve.json', '/serve.json', '/a/serve.json', '/outside-link', '/outside-link/secret.txt', '/outside-linked', '/.', '/w/x'];
+    const expected = (path: string): boolean => isHidden(path.slice(1)) || ['tiny-serve.json', 'serve.json'].includes(path.slice(1)) || /^\/outside-link(\/|$)/.test(path);
+    expect(paths.filter((path) => regex.test(path) !== expected(path))).toEqual([]);
   });
 });
