@@ -180,6 +180,22 @@ describe('caddy export: the base path with config rules', () => {
   });
 });
 
+describe('caddy export: CORS preflights', () => {
+  it('answers preflights as tiny-serve does: the requested header names echoed when they are all tokens, else its default list', async () => {
+    const preflight = (requested?: string): Probe => ({
+      path: '/hello.txt',
+      method: 'OPTIONS',
+      headers: { origin: 'https://a.example', 'access-control-request-method': 'GET', ...(requested === undefined ? {} : { 'access-control-request-headers': requested }) },
+    });
+    const { mismatches, exported, log } = await compareCase({
+      flags: ['--cors'],
+      headers: ['allow', 'access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-max-age'],
+      probes: [preflight(), preflight('X-Custom, Content-Type'), preflight('bad header!'), { path: '/hello.txt', method: 'OPTIONS' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+});
+
 describe('caddy export: the output', () => {
   it('is as `caddy fmt` writes it (so running it on the file changes nothing, page bodies included)', async () => {
     const work = caseDirectory();
