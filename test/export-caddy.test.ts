@@ -2,7 +2,7 @@
 // may legitimately do differently, each with its reason; then what only Caddy's export has: the
 // proxy, HTTPS, the password file, header rules on 401s, and values that must not become config.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -74,6 +74,8 @@ interface CaseOptions {
   https?: boolean;
   /** Where the site copy goes inside the case directory (a name with hostile characters). */
   siteName?: string;
+  /** Files added to the site copy: root-relative path → contents. */
+  files?: Record<string, string>;
 }
 
 /** One comparison case outside the matrix: the export, tiny-serve and Caddy, the same probes to both. */
@@ -83,6 +85,7 @@ async function compareCase(options: CaseOptions): Promise<{ mismatches: string; 
   const parent = options.siteName === undefined ? work.dir : join(work.dir, options.siteName);
   if (options.siteName !== undefined) mkdirSync(parent);
   const root = siteCopy(parent, options.config);
+  for (const [path, contents] of Object.entries(options.files ?? {})) writeFileSync(join(root, path), contents);
   const [ourPort, theirPort] = [await freePort(), await freePort()];
   const exported = await exportConfig('caddy', root, [...options.flags, '-p', String(theirPort), '-H', '127.0.0.1']);
   const ours = await startTinyServe(root, options.flags, ourPort, options.https);
@@ -177,6 +180,21 @@ describe('caddy export: the base path with config rules', () => {
       ],
     });
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+});
+
+describe('caddy export: clean URLs', () => {
+  it('redirects only a real index.html to its directory (not a name that ends in index.html), with and without trailing slashes', async () => {
+    for (const trailingSlash of [true, false]) {
+      const { mismatches, exported, log } = await compareCase({
+        flags: ['--clean-urls'],
+        config: { trailingSlash },
+        files: { 'nested/myindex.html': '<p>my index</p>\n' },
+        probes: [{ path: '/nested/myindex.html' }, { path: '/nested/myindex' }, { path: '/index.html' }, { path: '/nested/index.html?x=1' }],
+      });
+      expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+      await stopServers();
+    }
   });
 });
 

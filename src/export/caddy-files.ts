@@ -148,9 +148,14 @@ export function cleanUrlRedirects(context: Context): string[] {
   if (!cleanUrlsOn(context)) return [];
   const notPrivate = `not ${PRIVATE}`;
   const base = escapeBraces(context.base);
-  const index = context.settings.trailingSlash ? '^(/(?:.*/)?)index\\.html$' : '^(/(?:.*[^/])?)/?index\\.html$';
+  // Without trailing slashes /dir/index.html leads to /dir, and /index.html still to /.
+  const rootIndex = context.settings.trailingSlash
+    ? []
+    : [...block('@clean_root_index', [pathRegex('clean_root_index', '^/index\\.html$'), ...file(context, '{path}'), notPrivate]), ...block('route @clean_root_index', redirectAnswer(`${base}/{query_suffix}`, 301))];
+  const index = context.settings.trailingSlash ? '^(/(?:.*/)?)index\\.html$' : '^(/.+)/index\\.html$';
   return [
     ...comment('Clean URLs: /page.html redirects to /page, /dir/index.html to the directory.'),
+    ...rootIndex,
     ...block('@clean_index', [pathRegex('clean_index', index), ...file(context, '{path}'), notPrivate]),
     ...block('route @clean_index', redirectAnswer(`${base}{re.clean_index.1}{query_suffix}`, 301)),
     ...block('@clean_html', [pathRegex('clean_html', '^(/.+)\\.html$'), ...file(context, '{path}'), notPrivate]),
