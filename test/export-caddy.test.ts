@@ -198,6 +198,26 @@ describe('caddy export: clean URLs', () => {
   });
 });
 
+describe('caddy export: rewrites', () => {
+  it('serves a destination directory by its index.html, with or without its slash, and tries only the first matching rule', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      flags: [],
+      config: {
+        rewrites: [
+          { source: '/a/**', destination: '/nested/' },
+          { source: '/b/**', destination: '/nested' },
+          { source: '/c/:name', destination: '/missing/:name' },
+          { source: '/c/**', destination: '/hello.txt' },
+          { source: '!/{a,b,c,d}/**', destination: '/nowhere' },
+          { source: '/d/**', destination: '/hello.txt' },
+        ],
+      },
+      probes: [{ path: '/a/x' }, { path: '/b/x/y' }, { path: '/c/x' }, { path: '/c/x/y' }, { path: '/d/x' }, { path: '/e' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+});
+
 describe('caddy export: CORS preflights', () => {
   it('answers preflights as tiny-serve does: the requested header names echoed when they are all tokens, else its default list', async () => {
     const preflight = (requested?: string): Probe => ({

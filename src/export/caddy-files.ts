@@ -191,7 +191,10 @@ export function rewriteSteps(context: Context): string[] {
     );
     lines.push(...block(`@${name}`, [...match, ...before, ...stillMissing(context)]));
     const destination = fillParams(rule.destination.replace(/[?#].*$/, ''), name, params);
-    const candidates = [destination, `${destination}/index.html`, ...(context.settings.cleanUrls === true ? [`${destination}.html`] : [])];
+    // As mapPath serves a destination: the file, a directory's index.html, with clean URLs the .html page.
+    const candidates = destination.endsWith('/')
+      ? [`${destination}index.html`]
+      : [destination, `${destination}/index.html`, ...(context.settings.cleanUrls === true ? [`${destination}.html`] : [])];
     const found = block(`@${name}_found`, file(context, candidates.map(token).join(' ')));
     lines.push(...block(`route @${name}`, [...found, ...block(`route @${name}_found`, ['rewrite {file_match.relative}', 'vars private no'])]));
     earlier.push({ regex: regex.replace(/\(\?P<[A-Za-z_][A-Za-z0-9_]*>/g, '(?:'), negated });
