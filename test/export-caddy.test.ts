@@ -198,6 +198,27 @@ describe('caddy export: clean URLs', () => {
   });
 });
 
+describe('caddy export: Locations made from the path', () => {
+  it('keep the percent-encoding of names with spaces and non-ASCII letters, in every redirect tiny-serve makes from a path', async () => {
+    for (const trailingSlash of [true, false]) {
+      const { mismatches, exported, log } = await compareCase({
+        flags: ['--clean-urls', '--base', '/repo/'],
+        config: { trailingSlash },
+        files: { 'snow ☃/page.html': '<p>snow page</p>\n' },
+        probes: [
+          { path: '/repo/snow%20%E2%98%83?x=1' },
+          { path: '/repo/snow%20%E2%98%83/' },
+          { path: '/repo/snow%20%E2%98%83/index.html' },
+          { path: '/repo/snow%20%E2%98%83/page.html?x=1' },
+          { path: '/repo/snow%20%E2%98%83/page' },
+        ],
+      });
+      expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+      await stopServers();
+    }
+  });
+});
+
 describe('caddy export: rewrites', () => {
   it('serves a destination directory by its index.html, with or without its slash, and tries only the first matching rule', async () => {
     const { mismatches, exported, log } = await compareCase({

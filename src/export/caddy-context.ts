@@ -3,15 +3,17 @@
 import { pageAnswer } from '../http/pages.js';
 import { NO_CACHE } from '../handler/cache-policy.js';
 import type { Effective, Site } from './site.js';
-import { block, literal, regexToken, token } from './caddy-syntax.js';
+import { block, escapeBraces, literal, regexToken, token } from './caddy-syntax.js';
 
 /** What every step reads: the site, its settled options, the notes so far. */
 export interface Context {
   site: Site;
   settings: Effective;
   notes: string[];
-  /** The base path without its last slash (`/repo`), '' for none: in front of every path Location. */
+  /** The base path without its last slash (`/repo`), '' for none, decoded: what paths are matched with. */
   base: string;
+  /** The same percent-encoded (`/my%20repo`): in front of every path Location. */
+  baseUrl: string;
   /** tiny-serve's private paths, root-relative (see privatePathRegex). */
   privateRegex: string;
 }
@@ -56,7 +58,7 @@ export function pathRegex(name: string, regex: string): string {
 
 /** A path Location under the base (tiny-serve adds it to every Location it makes from a path). */
 export function underBase(context: Context, location: string): string {
-  return location.startsWith('/') ? context.base + location : location;
+  return location.startsWith('/') ? escapeBraces(context.baseUrl) + location : location;
 }
 
 export function noteOnce({ notes }: Context, note: string): void {

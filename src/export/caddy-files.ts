@@ -15,7 +15,7 @@ import { proxyFallback, proxyLines } from './caddy-proxy.js';
 export function baseSteps(context: Context): string[] {
   if (context.base === '') return [];
   const base = regexLiteral(context.base);
-  const location = `${escapeBraces(context.base)}/{query_suffix}`;
+  const location = `${escapeBraces(context.baseUrl)}/{query_suffix}`;
   return [
     ...comment(`The site is served under ${context.base}/.`),
     `@base_bare ${pathRegex('base_bare', `^${base}$`)}`,
@@ -99,11 +99,11 @@ export function directorySteps(context: Context): string[] {
   const lines = comment('Directories: tiny-serve redirects to its trailing-slash policy, serves index.html, else lists (when on).');
   if (settings.trailingSlash) {
     lines.push(...block('@directory_unslashed', ['not path */', ...file(context, '{path}/'), notPrivate]));
-    lines.push(...block('route @directory_unslashed', redirectAnswer(`${escapeBraces(context.base)}{path}/{query_suffix}`, 301)));
+    lines.push(...block('route @directory_unslashed', redirectAnswer(`${escapeBraces(context.baseUrl)}{escaped_path}/{query_suffix}`, 301)));
     lines.push(...block('@directory_index', ['path */', ...file(context, '{path}index.html'), notPrivate]), 'rewrite @directory_index {path}index.html');
   } else {
     lines.push(...block('@directory_slashed', [pathRegex('directory_slashed', '^(/.+)/$'), ...file(context, '{path}/'), notPrivate]));
-    lines.push(...block('route @directory_slashed', redirectAnswer(`${escapeBraces(context.base)}{re.directory_slashed.1}{query_suffix}`, 301)));
+    lines.push(...block('route @directory_slashed', redirectAnswer(`${escapeBraces(context.baseUrl)}{escaped_path_unslashed}{query_suffix}`, 301)));
     lines.push(...block('@directory_index', ['path */', ...file(context, '{path}index.html'), notPrivate]), 'rewrite @directory_index {path}index.html');
     lines.push(...block('@directory_index_unslashed', ['not path */', ...file(context, '{path}/index.html'), notPrivate]), 'rewrite @directory_index_unslashed {path}/index.html');
   }
@@ -147,7 +147,7 @@ function cleanUrlsOn(context: Context): boolean {
 export function cleanUrlRedirects(context: Context): string[] {
   if (!cleanUrlsOn(context)) return [];
   const notPrivate = `not ${PRIVATE}`;
-  const base = escapeBraces(context.base);
+  const base = escapeBraces(context.baseUrl);
   // Without trailing slashes /dir/index.html leads to /dir, and /index.html still to /.
   const rootIndex = context.settings.trailingSlash
     ? []
@@ -157,9 +157,9 @@ export function cleanUrlRedirects(context: Context): string[] {
     ...comment('Clean URLs: /page.html redirects to /page, /dir/index.html to the directory.'),
     ...rootIndex,
     ...block('@clean_index', [pathRegex('clean_index', index), ...file(context, '{path}'), notPrivate]),
-    ...block('route @clean_index', redirectAnswer(`${base}{re.clean_index.1}{query_suffix}`, 301)),
+    ...block('route @clean_index', redirectAnswer(`${base}{escaped_index_directory}{query_suffix}`, 301)),
     ...block('@clean_html', [pathRegex('clean_html', '^(/.+)\\.html$'), ...file(context, '{path}'), notPrivate]),
-    ...block('route @clean_html', redirectAnswer(`${base}{re.clean_html.1}{query_suffix}`, 301)),
+    ...block('route @clean_html', redirectAnswer(`${base}{escaped_html_stem}{query_suffix}`, 301)),
     '',
   ];
 }

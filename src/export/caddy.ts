@@ -2,7 +2,7 @@
 // Every step of tiny-serve's pipeline is a step of one `route` (which keeps the written order; a
 // `handle` block would sort its directives), and what Caddy cannot do alike is a note.
 import { effective, type Effective, type Site, type Written } from './site.js';
-import { block, literal } from './caddy-syntax.js';
+import { block, comment, literal } from './caddy-syntax.js';
 import { privatePathRegex, scanLinks } from './caddy-paths.js';
 import { noteOnce, type Context } from './caddy-context.js';
 import { errorRoutes, methodSteps, optionHeaders, preflight, authStep } from './caddy-headers.js';
@@ -24,7 +24,9 @@ import {
 export function writeCaddy(site: Site): Written {
   const settings = effective(site.options);
   const notes: string[] = [];
-  const context: Context = { site, settings, notes, base: settings.base.slice(0, -1), privateRegex: privatePathRegex(hiddenExtras(site, settings, notes)) };
+  const base = settings.base.slice(0, -1);
+  const baseUrl = base.split('/').map(encodeURIComponent).join('/');
+  const context: Context = { site, settings, notes, base, baseUrl, privateRegex: privatePathRegex(hiddenExtras(site, settings, notes)) };
   const body = [
     ...serverLines(context),
     `root * ${literal(site.root)}`,
@@ -91,6 +93,7 @@ function routeSteps(context: Context): string[] {
     ...authStep(context),
     ...methodSteps(),
     ...baseSteps(context),
+    ...escapedPaths(context),
     ...redirectSteps(context),
     ...privateStep(context),
     ...cleanUrlRedirects(context),
@@ -108,13 +111,32 @@ function querySuffix(): string[] {
   return [...block('map {query} {query_suffix}', ['~(.+) "?${1}"', 'default ""']), ''];
 }
 
+/**
+ * The path as the client wrote it, percent-encoded, for the Locations made from it (`{path}` is
+ * decoded): whole, without its last slash, without `.html`, and a directory's part of `…/index.html`.
+ * Read from `{uri}` after the base is taken off.
+ */
+function escapedPaths(context: Context): string[] {
+  const { trailingSlash, cleanUrls } = context.settings;
+  const maps = [
+    ...comment('Paths for Locations, percent-encoded as the client wrote them.'),
+    ...block('map {uri} {escaped_path}', ['~^([^?]*) "${1}"']),
+    ...(trailingSlash ? [] : block('map {uri} {escaped_path_unslashed}', ['~^([^?]*[^/?])/+(?:\\?.*)?$ "${1}"'])),
+  ];
+  if (cleanUrls === true) {
+    maps.push(...block('map {uri} {escaped_html_stem}', ['~^([^?]*)\\.html(?:\\?.*)?$ "${1}"']));
+    maps.push(...block('map {uri} {escaped_index_directory}', [trailingSlash ? '~^([^?]*/)index\\.html(?:\\?.*)?$ "${1}"' : '~^([^?]*)/index\\.html(?:\\?.*)?$ "${1}"']));
+  }
+  return [...maps, ''];
+}
+
 /** Notes for the options Caddy has no way to follow. */
 function featureNotes(context: Context): void {
   const { settings, site } = context;
   if (settings.compress) noteOnce(context, 'on-the-fly compression is gzip only: Caddy has no brotli encoder (precompressed .br files are served).');
   noteOnce(context, 'a precompressed .br/.gz sibling is served even when older than its file (tiny-serve then skips it), and a file asked for by its encoded name (app.js.gz) is served as that file.');
   noteOnce(context, `files with other extensions than ${WEB_EXTENSIONS.replace(/ /g, ', ')} get Caddy's type (Go's table and /etc/mime.types), and files with none are not typed by their first bytes.`);
-  noteOnce(context, "a redirect's Location holds the path as Caddy decoded it; tiny-serve percent-encodes it (names with spaces or non-ASCII letters).");
+  noteOnce(context, "a Location made from the path keeps the client's percent-encoding, where tiny-serve encodes each name again (the same URL, spelt otherwise only for characters such as + or ! in a name).");
   if (settings.listing !== true && settings.listing !== false) noteOnce(context, 'listing as a list of patterns is not written: listings are off in this configuration.');
   if (settings.unlisted.length > 0) noteOnce(context, "unlisted names still show in Caddy's listings (they are served alike).");
   if (settings.renderSingle) noteOnce(context, "renderSingle is not written: a directory's only file is not served for it.");
