@@ -224,7 +224,7 @@ export function serveStep(context: Context): string[] {
   const cache = [`header ?Cache-Control ${literal(base)}`];
   if (settings.cacheHashed) {
     cache.push(
-      ...comment('--cache-hashed: names with a content hash (never HTML) are immutable.'),
+      ...comment('--cache-hashed: names with a content hash (never HTML) are immutable. Of two `?` defaults the later one wins: Caddy applies deferred headers from the innermost handler out.'),
       ...block('@hashed', [`path_regexp hashed ${regexToken(hashedNameRegex())}`, 'not path *.html *.htm *.shtml']),
       `header @hashed ?Cache-Control ${literal(IMMUTABLE)}`,
     );
