@@ -8,8 +8,8 @@ const COST = 10;
 
 /**
  * The password file's contents for `user:password`. nginx reads an htpasswd line (`user:$2b$…`:
- * crypt(3) with bcrypt, as glibc's libxcrypt and musl provide); Caddy a `basic_auth` user line inside
- * the block that imports it, `user <hash>` (its hash base64-encoded, which every Caddy 2 reads).
+ * crypt(3) with bcrypt, as glibc's libxcrypt and musl provide); Caddy an account line of the `basicauth`
+ * block that imports it (`basic_auth` from Caddy 2.8), `user <hash>`, the hash base64-encoded as every Caddy 2 reads it.
  */
 export function passwordFile(target: ExportTarget, credentials: string): string {
   const colon = credentials.indexOf(':');
