@@ -2,7 +2,7 @@
 // listing, the 404, a redirect or other page, 204, 401), then --header, CORS and isolation over
 // them, then the config's header rules by path. Each header is one `add_header … always` whose value
 // comes from maps (an empty value sends no header), so every status gets exactly its headers.
-import { CONFIG_NAMES, contentTypes } from './site.js';
+import { contentTypes } from './site.js';
 import type { Context } from './nginx.js';
 import { Block, escapeRegex, interpolated, regex } from './nginx-syntax.js';
 import { patternKey } from './nginx.js';
@@ -65,13 +65,11 @@ function planValue(context: Context, out: Block, plan: HeaderPlan, slug: string)
   let value = '""';
   if (plan.base) {
     const entries = Object.entries(plan.base).filter(([, text]) => text !== '');
-    const constant = new Set(Object.values(plan.base)).size === 1 && entries.length === Object.keys(plan.base).length;
     value = v(`${slug}_base`);
     out.block(`map ${v('kind')} ${value}`, (inner) => {
       for (const [kind, text] of entries) inner.line(`${kind} ${text.startsWith('$') ? text : quote(text)};`);
       inner.line('default "";');
     });
-    void constant;
   }
   if (plan.fixed !== undefined) value = quote(plan.fixed);
   if (plan.rules.length > 0) {
@@ -204,5 +202,4 @@ function kindMaps(context: Context, out: Block): void {
     });
     out.block(`map ${v('preflight')} ${v('preflight_headers')}`, (inner) => inner.line(`1 ${v('requested_headers')};`).line('default "";'));
   }
-  void CONFIG_NAMES;
 }

@@ -27,8 +27,6 @@ export interface Context {
   headerLines: string[];
 }
 
-const ALLOWED = 'GET, HEAD, OPTIONS';
-
 function namesFor(site: Site): Names {
   const id = createHash('sha256').update(`${site.root}\0${JSON.stringify(site.endpoints)}`).digest('hex').slice(0, 4);
   const variable = (name: string): string => `$ts${id}_${name}`;
@@ -87,6 +85,7 @@ function httpLevel(context: Context, out: Block): void {
   redirectMaps(context, out);
   fallbackMaps(context, out);
   methodMap(context, out);
+  if (context.site.options.auth !== undefined) answerMap(context, out);
   context.headerLines = headerMaps(context, out);
 }
 
@@ -363,7 +362,7 @@ function requestSteps(context: Context, out: Block): void {
     inner.line(`set ${v('request')} $uri;`);
     if (context.baseUrl !== '') {
       inner.comment('Inside the base, the site is served as if at /.');
-      inner.line(`rewrite ${regex(`^${escapeRegex(settings.base.slice(0, -1))}(/.*)$`).replace('"~', '"')} $1;`);
+      inner.line(`rewrite ${literal(`^${escapeRegex(settings.base.slice(0, -1))}(${proxyExclusion(context)}/.*)$`)} $1;`);
     }
   });
   if (settings.cors) {
@@ -371,7 +370,31 @@ function requestSteps(context: Context, out: Block): void {
     out.block(`if (${v('preflight')})`, (inner) => inner.line('return 204;'));
   }
   proxy.steps(out);
-  out.comment('Methods: OPTIONS 204, anything but GET and HEAD 405 (with Allow). nginx checks these before auth.');
+  if (context.site.options.auth === undefined) {
+    answerSteps(context, out);
+    return;
+  }
+  out.comment('Methods, redirects and the base are answered after auth, as tiny-serve answers them: through a location');
+  out.comment('whose try_files (which nginx runs after auth_basic) leads to the answers.');
+  out.block(`if (${v('answer')})`, (inner) => inner.line(`rewrite ^ ${answerUri(context)} last;`));
+}
+
+/** Proxied prefixes under the base keep their path: tiny-serve matches them before the base. */
+function proxyExclusion(context: Context): string {
+  const inside = proxyParts(context).prefixes.filter((prefix) => `${prefix}/`.startsWith(context.settings.base));
+  return inside.map((prefix) => `(?!${escapeRegex(prefix.slice(context.settings.base.length - 1))}(?:/|$))`).join('');
+}
+
+/** The internal URI of the answers given after auth. */
+function answerUri(context: Context): string {
+  return `/.${context.names.variable('answer').slice(1)}`;
+}
+
+/** What tiny-serve answers before looking for a file: methods, the base, config redirects. */
+function answerSteps(context: Context, out: Block): void {
+  const v = context.names.variable;
+  const proxy = proxyParts(context);
+  out.comment('Methods: OPTIONS 204, anything but GET and HEAD 405 (with Allow).');
   out.block(`if (${v('method')} = OPTIONS)`, (inner) => inner.line('return 204;'));
   out.block(`if (${v('method')} = other)`, (inner) => inner.line(proxy.hasFallback ? 'return 418;' : 'return 405;'));
   if (context.baseUrl !== '') {
@@ -380,7 +403,17 @@ function requestSteps(context: Context, out: Block): void {
     out.block(`if (${v('outside')} = 404)`, (inner) => inner.line('return 404;'));
   }
   const statuses = [...new Set((context.site.options.redirects ?? []).map((rule) => rule.type ?? 301))];
+  if (statuses.length > 0) out.comment('Config redirects.');
   for (const status of statuses) out.block(`if (${v('redirect_status')} = ${status})`, (inner) => inner.line(`return ${status} ${v('redirect')};`));
+}
+
+/** With --auth: whether a request gets one of answerSteps' answers (then it is routed to them, after auth). */
+function answerMap(context: Context, out: Block): void {
+  const v = context.names.variable;
+  const keys = [v('method'), context.baseUrl !== '' ? v('outside') : '', (context.site.options.redirects ?? []).length > 0 ? v('redirect_status') : ''];
+  out.line();
+  out.comment('--auth: requests answered without a file (a method, the base, a redirect), routed after auth.');
+  out.block(`map "${keys.join('')}" ${v('answer')}`, (inner) => inner.line('"" "";').line('default 1;'));
 }
 
 /** The error pages every location lists (a location's own error_page hides the server's). */
@@ -436,6 +469,13 @@ function locations(context: Context, out: Block): void {
     });
   }
   if (context.site.options.auth !== undefined) {
+    out.comment('Answers without a file, once auth_basic let the request through (try_files "" always falls to its last).');
+    out.block(`location = ${answerUri(context)}`, (inner) => {
+      inner.line('internal;');
+      for (const line of errorPages(context, '@none').filter((line) => !line.startsWith('error_page 404'))) inner.line(line);
+      inner.line(`try_files "" @${v('answer').slice(1)};`);
+    });
+    out.block(`location @${v('answer').slice(1)}`, (inner) => answerSteps(context, inner));
     out.comment("tiny-serve's 401: plain text, with the challenge nginx set.");
     out.block(`location @${v('unauthorized').slice(1)}`, (inner) => {
       inner.line('auth_basic off;');
@@ -500,7 +540,7 @@ function noteFeatures(context: Context): void {
   if (!settings.symlinks) notes.push('symlinks inside the root answer 404 (nginx cannot follow links inside the root only, so it follows none); links leaving it answer 404 as in tiny-serve');
   else notes.push('with --symlinks nginx follows every link, to dotfiles outside the root too');
   notes.push('unreadable files answer 404 (tiny-serve answers 403)');
-  if (options.auth !== undefined) notes.push('with --auth, nginx answers 405, OPTIONS, config redirects and redirects out of the base before asking for credentials');
+  if (options.auth !== undefined) notes.push('with --auth, the trailing-slash and clean-URL redirects are answered before credentials are asked for (they tell that a directory or page exists)');
   if (settings.listing !== false) notes.push("listings are nginx's autoindex page (HTML only: no JSON, no sorting; it shows config files)");
   if (Array.isArray(settings.listing)) notes.push('listing patterns cannot be expressed: every directory without an index answers 404');
   if (settings.unlisted.length > 0) notes.push('unlisted patterns cannot be expressed: nginx lists those entries');
@@ -513,5 +553,3 @@ function noteFeatures(context: Context): void {
   }
   context.notes.splice(0, context.notes.length, ...new Set(context.notes));
 }
-
-export { ALLOWED, compressibleTypes, privateRegex };
