@@ -18,9 +18,18 @@ export function passwordPath(output: string): string {
   return `${output}.htpasswd`;
 }
 
-/** The command line as it would be typed again (arguments with spaces or quotes quoted). */
+/** `--auth user:password` (or `--auth=…`) as `--auth user:…`: the header comment must never hold the password. */
+function withoutPassword(argv: string[]): string[] {
+  const hidden = (credentials: string): string => `${credentials.split(':')[0]}:…`;
+  return argv.map((word, index) => {
+    if (word.startsWith('--auth=')) return `--auth=${hidden(word.slice('--auth='.length))}`;
+    return argv[index - 1] === '--auth' ? hidden(word) : word;
+  });
+}
+
+/** The command line as it would be typed again (arguments with spaces or quotes quoted), the password left out. */
 function commandLine(argv: string[]): string {
-  const words = argv.map((word) => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`));
+  const words = withoutPassword(argv).map((word) => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`));
   return ['tiny-serve', ...words].join(' ');
 }
 

@@ -225,7 +225,7 @@ function fallbackMaps(context: Context, out: Block): void {
 
 /** An Accept value listing text/html with a q above 0 (or none): a browser navigating. */
 const POSITIVE_Q = '(?:[0-9]*[1-9][0-9]*(?:\\.[0-9]*)?|[0-9]*\\.[0-9]*[1-9][0-9]*)';
-const NAVIGATION = `(?:^|,)\\s*text/html\\s*(?:;\\s*(?!q=)[^;,]*)*(?:;\\s*q=${POSITIVE_Q}\\s*(?:;[^,]*)?)?(?:,|$)`;
+const NAVIGATION = `(?:^|,)\\s*text/html\\s*(?:;\\s*+(?!q=)[^;,]*)*(?:;\\s*q=${POSITIVE_Q}\\s*(?:;[^,]*)?)?(?:,|$)`;
 
 /** The keys of paths with clean URLs: all, or the pattern list's. */
 function cleanKeys(cleanUrls: boolean | string[]): string[] {
