@@ -5,7 +5,7 @@
 // the response's kind, so 304s, 404s and redirects carry them as tiny-serve's do.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { isCompressible } from '../http/encoding.js';
 import { patternRegex } from './regex.js';
 import { contentTypes, effective, CONFIG_NAMES, type Effective, type Site, type Written } from './site.js';
@@ -85,6 +85,7 @@ function httpLevel(context: Context, out: Block): void {
   redirectMaps(context, out);
   fallbackMaps(context, out);
   methodMap(context, out);
+  badTargetMap(context, out);
   if (context.site.options.auth !== undefined) answerMap(context, out);
   context.headerLines = headerMaps(context, out);
 }
@@ -174,7 +175,7 @@ function fallbackMaps(context: Context, out: Block): void {
     out.line();
     out.comment('--clean-urls: /x serves x.html (not for private paths, directories, or /).');
     out.block(`map ${v('path')} ${v('clean_page')}`, (inner) => {
-      inner.line(`${regex(privateRegex())} "";`);
+      inner.line(`${regex(privateRegex(context))} "";`);
       inner.line('"~/$" "";');
       for (const key of cleanKeys(settings.cleanUrls)) inner.line(`${key} "${v('path')}.html";`);
       if (settings.cleanUrls !== true) inner.line('default "";');
@@ -233,9 +234,13 @@ function cleanKeys(cleanUrls: boolean | string[]): string[] {
 }
 
 /** Private paths: dotfiles and dot-directories (but a top-level .well-known), the config files at the root. */
-function privateRegex(): string {
-  const config = CONFIG_NAMES.map(escapeRegex).join('|');
-  return `^/\\.(?!well-known(?:/|$))|^/.+/\\.|^/(?:${config})$`;
+function privateRegex(context: Context): string {
+  const names = [...CONFIG_NAMES];
+  // A config file given with --config is hidden too, wherever it sits under the root.
+  const configFile = context.site.options.configFile;
+  const inside = configFile === undefined ? undefined : relative(context.site.root, configFile);
+  if (inside !== undefined && inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) names.push(inside.split(sep).join('/'));
+  return `^/\\.(?!well-known(?:/|$))|^/.+/\\.|^/(?:${[...new Set(names)].map(escapeRegex).join('|')})$`;
 }
 
 /** Server-wide settings: where it listens, what it serves, types, compression, auth. */
@@ -397,6 +402,8 @@ function answerSteps(context: Context, out: Block): void {
   out.comment('Methods: OPTIONS 204, anything but GET and HEAD 405 (with Allow).');
   out.block(`if (${v('method')} = OPTIONS)`, (inner) => inner.line('return 204;'));
   out.block(`if (${v('method')} = other)`, (inner) => inner.line(proxy.hasFallback ? 'return 418;' : 'return 405;'));
+  out.comment('A target tiny-serve refuses (a ".." segment, a backslash, a NUL) is 400, where nginx would resolve or take it.');
+  out.block(`if (${v('bad_target')})`, (inner) => inner.line('return 400;'));
   if (context.baseUrl !== '') {
     out.block(`if (${v('outside')} = 301)`, (inner) => inner.line(`return 301 "${context.baseUrl}/$is_args$args";`));
     out.block(`if (${v('outside')} = 302)`, (inner) => inner.line(`return 302 "${context.baseUrl}/$is_args$args";`));
@@ -407,10 +414,24 @@ function answerSteps(context: Context, out: Block): void {
   for (const status of statuses) out.block(`if (${v('redirect_status')} = ${status})`, (inner) => inner.line(`return ${status} ${v('redirect')};`));
 }
 
+/** Targets tiny-serve refuses (target.ts parseTarget): after decoding, a `..` segment, a backslash or a NUL. */
+function badTargetMap(context: Context, out: Block): void {
+  const v = context.names.variable;
+  const dot = '(?:\\.|%2[eE])';
+  const slash = '(?:/|%2[fF])';
+  out.line();
+  out.comment('Targets tiny-serve answers 400: a ".." segment, a backslash or a NUL, percent-encoded or not.');
+  out.block(`map $request_uri ${v('bad_target')}`, (inner) => {
+    inner.line(`${regex(`^[^?]*${slash}${dot}${dot}(?:${slash}|\\?|$)`)} 400;`);
+    inner.line(`${regex('^[^?]*(?:\\\\|%5[cC]|%00)')} 400;`);
+    inner.line('default "";');
+  });
+}
+
 /** With --auth: whether a request gets one of answerSteps' answers (then it is routed to them, after auth). */
 function answerMap(context: Context, out: Block): void {
   const v = context.names.variable;
-  const keys = [v('method'), context.baseUrl !== '' ? v('outside') : '', (context.site.options.redirects ?? []).length > 0 ? v('redirect_status') : ''];
+  const keys = [v('method'), v('bad_target'), context.baseUrl !== '' ? v('outside') : '', (context.site.options.redirects ?? []).length > 0 ? v('redirect_status') : ''];
   out.line();
   out.comment('--auth: requests answered without a file (a method, the base, a redirect), routed after auth.');
   out.block(`map "${keys.join('')}" ${v('answer')}`, (inner) => inner.line('"" "";').line('default 1;'));
@@ -436,7 +457,7 @@ function locations(context: Context, out: Block): void {
   out.line();
   proxy.locations(out);
   out.comment('Private: dotfiles and dot-directories (but /.well-known/), the config files. Missing, as tiny-serve has them.');
-  out.block(`location ${regex(privateRegex())}`, (inner) => {
+  out.block(`location ${regex(privateRegex(context))}`, (inner) => {
     inner.line('recursive_error_pages on;');
     for (const line of errorPages(context, `= ${missing}`)) inner.line(line);
     inner.line('return 404;');
@@ -458,11 +479,11 @@ function locations(context: Context, out: Block): void {
       (context.site.options.rewrites ?? []).length > 0 ? `${v('rewrite')} ${v('rewrite_index')}` : '',
     ].filter(Boolean);
     const last = settings.single !== undefined ? spa : proxy.hasFallback ? proxy.fallbackLocation : '=404';
-    if (tries.length > 0) inner.line(`try_files ${tries.join(' ')} ${last};`);
-    else if (settings.single !== undefined) singlePageFallback(context, inner);
-    else inner.line(proxy.hasFallback ? 'return 418;' : 'return 404;');
+    // try_files runs after auth_basic: with --auth, nothing is answered before the credentials are checked.
+    if (tries.length === 0) inner.comment('"" names the root, a directory: never a file, so try_files goes on to its last.');
+    inner.line(`try_files ${tries.length > 0 ? tries.join(' ') : '""'} ${last};`);
   });
-  if (settings.single !== undefined && (settings.cleanUrls !== false || (context.site.options.rewrites ?? []).length > 0)) {
+  if (settings.single !== undefined) {
     out.block(`location ${spa}`, (inner) => {
       for (const line of errorPages(context, '/404.html')) inner.line(line);
       singlePageFallback(context, inner);
@@ -490,6 +511,7 @@ function locations(context: Context, out: Block): void {
 function singlePageFallback(context: Context, out: Block): void {
   const v = context.names.variable;
   const proxy = proxyParts(context);
+  out.comment('Reached through try_files, after auth.');
   out.block(`if (${v('spa')} = "")`, (check) => check.line(proxy.hasFallback ? 'return 418;' : 'return 404;'));
   out.comment('Marks the answer for Vary: Accept.');
   out.line(`set ${v('fallback')} 1;`);
@@ -540,6 +562,7 @@ function noteFeatures(context: Context): void {
   if (!settings.symlinks) notes.push('symlinks inside the root answer 404 (nginx cannot follow links inside the root only, so it follows none); links leaving it answer 404 as in tiny-serve');
   else notes.push('with --symlinks nginx follows every link, to dotfiles outside the root too');
   notes.push('unreadable files answer 404 (tiny-serve answers 403)');
+  if (options.auth !== undefined) notes.push('with --auth, targets nginx refuses while reading the request (%00, a malformed escape, an encoded .. above the root) answer 400 before credentials are asked for');
   if (options.auth !== undefined) notes.push('with --auth, the trailing-slash and clean-URL redirects are answered before credentials are asked for (they tell that a directory or page exists)');
   if (settings.listing !== false) notes.push("listings are nginx's autoindex page (HTML only: no JSON, no sorting; it shows config files)");
   if (Array.isArray(settings.listing)) notes.push('listing patterns cannot be expressed: every directory without an index answers 404');
