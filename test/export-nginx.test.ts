@@ -25,6 +25,8 @@ import {
 } from './export-servers.js';
 import { runCli, stopAll } from './cli-helpers.js';
 import { makeCertificates } from './helpers.js';
+import { HASHED } from '../src/export/nginx-headers.js';
+import { hasContentHash } from '../src/handler/cache-policy.js';
 
 /** tiny-serve's own page for a status (pages.ts builtInPage): nginx answers with its own instead. */
 const builtInPage = (ours: Observed): boolean => ours.body.toString('latin1').startsWith('<!doctype html><html lang="en"><meta charset="utf-8"><title>');
@@ -317,6 +319,20 @@ describe('no name or value can inject configuration', () => {
       await stopServers();
       work.cleanup();
     }
+  });
+});
+
+describe("--cache-hashed: the map's regex is tiny-serve's hash rule", () => {
+  // The same names cache-policy's tests and bundlers produce: hashes, words that look like them, and neither.
+  const names = [
+    'app.3f9a1c2b.js', 'main.4f8a9c1d2e3b4a5f6789.js', 'index-C-0bB3sm.css', 'vendor-_7kq-4Tz.js', 'chunk-QWERTYUI.js', 'chunk-BX3k9aQz.js',
+    'use-get-user.js', 'lib-my_utils.js', 'navigate.js', 'app.abcdefgh.js', 'app.Abcdefgh.js', 'x.useState.js', 'MyButton-Abcdefgh.js',
+    'page-12345678.html', 'a.b.c', 'file-ABCDEFGH.js', 'a-aBcDeFgH.js', 'long.abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz012.js',
+    'photo.png', '.12345678.js', 'x-1234567.js', 'x-123456789.js', 'x.12345678.min.js', 'x-abcd_efg.js', 'x-abcd-efg.js', 'x--------.js',
+  ];
+  it.each(names)('%s', (name) => {
+    const regex = new RegExp(HASHED);
+    expect(regex.test(`/assets/${name}`)).toBe(hasContentHash(name));
   });
 });
 

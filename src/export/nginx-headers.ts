@@ -35,7 +35,7 @@ interface HeaderPlan {
  * Content-hashed file names as tiny-serve's cache policy tells them (cache-policy.ts): a long
  * dot/dash-separated token holding a digit, or an 8-character one that does not read as words.
  */
-const HASHED =
+export const HASHED =
   '[.-](?:(?=[A-Za-z0-9_]*[0-9])[A-Za-z0-9_]{8,64}|(?!(?:[a-z]|[A-Z][a-z]|[-_])*\\.[A-Za-z0-9]+$)[A-Za-z0-9_-]{8})\\.[A-Za-z0-9]+$';
 
 function extensionsRegex(extensions: string[]): string {
