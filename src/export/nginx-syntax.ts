@@ -24,6 +24,11 @@ export function literal(text: string): string {
   return `"${text.replace(/[\\"\t\n\r]/g, (char) => ESCAPES[char]!)}"`;
 }
 
+/** A token that needs no quotes (a type, an extension, an address) as it is; anything else as `literal`. */
+export function word(text: string): string {
+  return /^[A-Za-z0-9._+\/:[\]-]+$/.test(text) ? text : literal(text);
+}
+
 /**
  * A string as nginx reads it inside double quotes in a directive that interpolates variables (`root`,
  * `add_header`, `return`, map values, `auth_basic_user_file`…): as `literal`, and every `$` written as

@@ -9,7 +9,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { isCompressible } from '../http/encoding.js';
 import { patternRegex } from './regex.js';
 import { contentTypes, effective, CONFIG_NAMES, type Effective, type Site, type Written } from './site.js';
-import { Block, escapeRegex, interpolated, literal, regex, type Names } from './nginx-syntax.js';
+import { Block, escapeRegex, interpolated, literal, regex, word, type Names } from './nginx-syntax.js';
 import { headerMaps } from './nginx-headers.js';
 import { proxyParts } from './nginx-proxy.js';
 
@@ -63,7 +63,6 @@ function httpLevel(context: Context, out: Block): void {
   out.comment('nginx has no escape for "$" in strings that take variables: this holds one.');
   out.block(`geo ${v('dollar')}`, (inner) => inner.line('default "$";'));
   out.line();
-  out.comment(`The request's path inside the base (${settings.base}), as tiny-serve's rules see it; empty outside.`);
   const prefixes = proxyParts(context).prefixes;
   if (prefixes.length > 0) {
     out.comment('Proxied paths: the backend answers them, before any step of the site.');
@@ -72,6 +71,7 @@ function httpLevel(context: Context, out: Block): void {
       inner.line('default "";');
     });
   }
+  out.comment(`The request's path inside the base (${settings.base}), as tiny-serve's rules see it; empty outside${prefixes.length > 0 ? ' and for proxied paths' : ''}.`);
   out.block(`map ${v('request')} ${v('path')}`, (inner) => {
     for (const prefix of prefixes) inner.line(`${regex(`^${escapeRegex(prefix === '/' ? '' : prefix)}(?:/|$)`)} "";`);
     if (context.baseUrl === '') inner.line(`default ${v('request')};`);
@@ -274,9 +274,9 @@ function listenLines(context: Context): string[] {
   const https = site.tls !== undefined && site.tls !== 'self-signed';
   const flags = https ? (site.http2 ? ' ssl http2' : ' ssl') : '';
   return site.endpoints.map((endpoint) => {
-    if (endpoint.kind === 'unix') return `listen ${literal(`unix:${endpoint.path}`)}${flags};`;
+    if (endpoint.kind === 'unix') return `listen ${word(`unix:${endpoint.path}`)}${flags};`;
     const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
-    return `listen ${literal(`${host}:${endpoint.port}`)}${flags};`;
+    return `listen ${word(`${host}:${endpoint.port}`)}${flags};`;
   });
 }
 
@@ -286,7 +286,7 @@ function contentTypeLines(out: Block): void {
   for (const [extension, type] of contentTypes()) byType.set(type, [...(byType.get(type) ?? []), extension]);
   out.comment("tiny-serve's Content-Types, charsets included (this replaces mime.types for this server).");
   out.block('types', (inner) => {
-    for (const [type, extensions] of byType) inner.line(`${literal(type)} ${extensions.map((ext) => literal(ext)).join(' ')};`);
+    for (const [type, extensions] of byType) inner.line(`${word(type)} ${extensions.map(word).join(' ')};`);
   });
   out.line('default_type application/octet-stream;');
   out.line('types_hash_max_size 4096;');
@@ -327,7 +327,7 @@ function compressionLines(context: Context, out: Block): void {
   out.line('gzip_proxied any;');
   out.comment('Vary is written below, for every response kind.');
   out.line('gzip_vary off;');
-  out.line(`gzip_types ${types.map((type) => literal(type)).join(' ')};`);
+  out.line(`gzip_types ${types.map(word).join(' ')};`);
 }
 
 function authLines(context: Context, out: Block): void {
