@@ -286,7 +286,7 @@ const HOSTILE = `we"ird 'dir\\ ;{x} $uri #end`;
 const HOSTILE_VALUE = `a "q" 'q' $uri \${host} {placeholder}; } # not a comment \\`;
 
 describe('no name or value can inject configuration', () => {
-  it('a root, a header, a header rule and a redirect with quotes, $, braces, ; and # are read back literally', async () => {
+  it('a root, a password file, a fallback file, a header, a header rule and a redirect with quotes, $, braces, ; and # are read back literally', async () => {
     const work = caseDirectory();
     try {
       const parent = join(work.dir, HOSTILE);
@@ -302,19 +302,28 @@ describe('no name or value can inject configuration', () => {
         headers: [{ source: '/hello.txt', headers: [{ key: 'X-Rule', value: HOSTILE_VALUE }] }],
       };
       writeFileSync(join(root, 'tiny-serve.json'), JSON.stringify(config));
+      writeFileSync(join(root, name.replace(/\.txt$/, '.html')), 'the app shell\n');
       const port = await freePort();
-      const exported = await exportConfig('nginx', root, ['--header', `X-Flag: ${HOSTILE_VALUE}`, '-p', String(port), '-H', '127.0.0.1']);
-      const nginx = await startNginx(exported.text, port, work.dir);
-      const hello = await send(nginx, { path: '/hello.txt' });
+      // The configuration and its password file go into the hostile directory too.
+      const output = join(parent, 'site.conf');
+      const flags = ['--header', `X-Flag: ${HOSTILE_VALUE}`, '--single', name.replace(/\.txt$/, '.html'), '--auth', 'ada:lovelace', '--output', output];
+      const result = await runCli(['export', 'nginx', root, ...flags, '-p', String(port), '-H', '127.0.0.1'], undefined, 15_000);
+      expect(result.code, result.stderr).toBe(0);
+      const nginx = await startNginx(readFileSync(output, 'utf8'), port, work.dir);
+      expect((await send(nginx, { path: '/hello.txt' })).status).toBe(401);
+      const signed = (probe: Probe): Probe => ({ ...probe, headers: { ...probe.headers, ...basic('ada:lovelace') } });
+      const hello = await send(nginx, signed({ path: '/hello.txt' }));
       expect(hello.status).toBe(200);
       expect(hello.body.toString()).toBe('hello from a hostile root\n');
       expect(hello.headers['x-flag']).toBe(HOSTILE_VALUE);
       expect(hello.headers['x-rule']).toBe(HOSTILE_VALUE);
-      const named = await send(nginx, { path: `/${encodeURIComponent(name)}` });
+      const named = await send(nginx, signed({ path: `/${encodeURIComponent(name)}` }));
       expect(named.body.toString()).toBe('a hostile name\n');
-      const redirect = await send(nginx, { path: '/go?q=1' });
+      const redirect = await send(nginx, signed({ path: '/go?q=1' }));
       expect(redirect.status).toBe(301);
       expect(redirect.headers.location).toBe('/to/$uri/{x};}"?q=1');
+      const shell = await send(nginx, signed({ path: '/some/route', headers: HTML }));
+      expect(shell.body.toString()).toBe('the app shell\n');
     } finally {
       await stopServers();
       work.cleanup();
