@@ -224,6 +224,15 @@ describe('nginx proxies as tiny-serve does', () => {
     const { mismatches } = await compareCase({ name: 'proxy', flags, probes, headers: ['x-backend', 'access-control-allow-origin'] });
     expect(mismatches).toBe('');
   });
+
+  it('with --auth, proxied requests need the credentials, which never reach the backend', async () => {
+    const api = await echoBackend('api');
+    backends.push(api.server);
+    const probes: Probe[] = [{ path: '/api/users' }, { path: '/api/users', headers: basic('ada:lovelace') }, { path: '/api/x', method: 'POST', headers: basic('ada:lovelace') }];
+    const flags = ['--proxy', `/api=http://127.0.0.1:${api.port}`, '--auth', 'ada:lovelace'];
+    const { mismatches } = await compareCase({ name: 'proxy auth', flags, probes, headers: ['x-backend', 'www-authenticate'], toFile: true });
+    expect(mismatches).toBe('');
+  });
 });
 
 describe('nginx serves HTTPS from the certificate files', () => {

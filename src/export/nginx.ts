@@ -338,6 +338,8 @@ function authLines(context: Context, out: Block): void {
   out.comment('The realm closes its own quotes to add the charset parameter tiny-serve\'s challenge has (RFC 7617 §2.1).');
   out.line('auth_basic "tiny-serve\\", charset=\\"UTF-8";');
   out.line(`auth_basic_user_file ${interpolated(site.passwordFile ?? 'tiny-serve.htpasswd', names)};`);
+  out.comment("tiny-serve's 401 page, where a location has no error pages of its own (proxied paths).");
+  out.line(`error_page 401 @${names.variable('unauthorized').slice(1)};`);
 }
 
 function tlsLines(context: Context, out: Block): void {
