@@ -358,9 +358,11 @@ describe('notes', () => {
   it('what nginx cannot do is a "# Differs:" comment and a warning line each', async () => {
     const work = caseDirectory();
     try {
-      const root = siteCopy(work.dir, { unlisted: ['*.map'], renderSingle: true });
-      const exported = await exportConfig('nginx', root, ['--watch']);
-      for (const fragment of ['live reload does not exist in nginx', 'unlisted patterns', 'renderSingle', 'no brotli', 'symlinks inside the root']) {
+      const root = siteCopy(work.dir, { unlisted: ['*.map'], renderSingle: true, redirects: [{ source: '/a/:x', destination: '/b/:x' }] });
+      const exported = await exportConfig('nginx', root, ['--watch', '--auth', 'ada:lovelace', '--output', join(work.dir, 'site.conf')]);
+      exported.text = readFileSync(join(work.dir, 'site.conf'), 'utf8');
+      const fragments = ['live reload does not exist in nginx', 'unlisted patterns', 'renderSingle', 'no brotli', 'symlinks inside the root', 'puts a :param', 'trailing-slash and clean-URL redirects', 'nginx refuses while reading'];
+      for (const fragment of fragments) {
         expect(exported.text).toContain(fragment);
         expect(exported.warnings.filter((line) => line.includes(fragment))).toHaveLength(1);
       }

@@ -573,6 +573,9 @@ function noteFeatures(context: Context): void {
   if (options.watch) notes.push('--watch: live reload does not exist in nginx');
   if (site.tls === 'self-signed') notes.push('--ssl makes its own certificate: nginx needs ssl_certificate and ssl_certificate_key (this config listens over plain HTTP)');
   else if (site.tls !== undefined && site.tls.key === undefined) notes.push('a .pfx/.p12 bundle: nginx reads PEM files (openssl pkcs12 -in bundle.pfx -nokeys/-nocerts); this config listens over plain HTTP');
+  if ((options.redirects ?? []).some((rule) => /:[A-Za-z_]/.test(rule.destination.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')) && patternKey(rule.source).params.length > 0)) {
+    notes.push('a redirect puts a :param into its Location as the path had it, decoded (tiny-serve percent-encodes it: a space is %20)');
+  }
   for (const text of [...(options.header ?? []), ...(options.headers ?? []).flatMap((rule) => rule.headers.map((header) => header.key))]) {
     if (/^content-type\s*(:|$)/i.test(text)) notes.push('a Content-Type header rule is added beside nginx\'s own Content-Type instead of replacing it');
   }
