@@ -169,6 +169,14 @@ describe('nginx answers as tiny-serve beyond the matrix', () => {
     }
   });
 
+  it('listing patterns list the directories they name (with or without the slash); the others are missing', async () => {
+    const probes: Probe[] = ['/no-index/', '/assets/', '/nested/deeper/', '/unity/Build/', '/unity/Build', '/', '/nested/'].map((path) => ({ path, headers: HTML }));
+    for (const listing of [['/no-index', '/unity/**'], ['!/assets/**']]) {
+      const { mismatches } = await compareCase({ name: 'listing patterns', flags: ['--single'], config: { directoryListing: listing }, probes });
+      expect(mismatches).toBe('');
+    }
+  });
+
   it('clean URLs and rewrites follow the base, and header rules see the path inside it', async () => {
     const probes: Probe[] = [
       { path: '/repo/nested/page.html?x=1' },

@@ -86,6 +86,7 @@ function httpLevel(context: Context, out: Block): void {
   fallbackMaps(context, out);
   methodMap(context, out);
   badTargetMap(context, out);
+  listingMap(context, out);
   if (context.site.options.auth !== undefined) answerMap(context, out);
   context.headerLines = headerMaps(context, out);
 }
@@ -249,7 +250,7 @@ function serverSettings(context: Context, out: Block): void {
   for (const line of listenLines(context)) out.line(line);
   out.line(`root ${interpolated(site.root, names)};`);
   out.line('index index.html;');
-  out.line(`autoindex ${settings.listing === true ? 'on' : 'off'};`);
+  out.line(`autoindex ${settings.listing === false ? 'off' : 'on'};`);
   out.comment('Locations as paths (/docs/), never with this server\'s name and port.');
   out.line('absolute_redirect off;');
   out.line('server_tokens off;');
@@ -470,6 +471,7 @@ function locations(context: Context, out: Block): void {
     inner.comment('A link nginx refuses (403) and a directory without index or listing are missing too.');
     for (const line of errorPages(context, `= ${missing}`)) inner.line(line.replace('error_page 404', 'error_page 403 404'));
     directorySteps(context, inner);
+    if (Array.isArray(settings.listing)) listingSteps(context, inner);
     if (settings.cleanUrls !== false) cleanRedirect(context, inner);
   });
   out.line();
@@ -536,6 +538,38 @@ function directorySteps(context: Context, out: Block): void {
   out.block('if (-d $request_filename)', (inner) => inner.line('rewrite "^(.*[^/])$" "$1/" last;'));
 }
 
+/** Listing patterns: a directory without index.html whose path matches none is missing instead of listed. */
+function listingSteps(context: Context, out: Block): void {
+  const v = context.names.variable;
+  out.comment('Listings only where the patterns allow: elsewhere a directory without index.html is missing.');
+  out.line(`set ${v('no_listing')} ${v('unlisted_directory')};`);
+  out.block('if (!-d $request_filename)', (inner) => inner.line(`set ${v('no_listing')} "";`));
+  out.block('if (-f "${request_filename}index.html")', (inner) => inner.line(`set ${v('no_listing')} "";`));
+  out.block(`if (${v('no_listing')})`, (inner) => inner.line('return 404;'));
+}
+
+/** The map behind listingSteps: 1 for a directory path (`/docs/`) no listing pattern names, with or without its slash. */
+function listingMap(context: Context, out: Block): void {
+  const patterns = context.settings.listing;
+  if (!Array.isArray(patterns)) return;
+  const v = context.names.variable;
+  out.line();
+  out.comment('Listing patterns: the directories (with or without their slash) that may be listed.');
+  out.block(`map $uri ${v('unlisted_directory')}`, (inner) => {
+    inner.line('volatile;');
+    inner.line('"~[^/]$" "";');
+    for (const source of patterns) {
+      const { regex: pattern, negated } = patternRegex(source);
+      const slashless = `${pattern.slice(0, -1)}/$`; // `/docs` named by the pattern lists `/docs/`
+      for (const variant of pattern === '^/$' ? [pattern] : [pattern, slashless]) {
+        const positional = variant.replace(/\(\?P<[A-Za-z_][A-Za-z0-9_]*>/g, '(?:');
+        inner.line(`${regex(negated ? `^(?!${positional.slice(1)})` : positional)} "";`);
+      }
+    }
+    inner.line('default 1;');
+  });
+}
+
 /** --clean-urls: /x.html asked for by name → 301 /x (/dir/index.html → /dir/), the query kept. */
 function cleanRedirect(context: Context, out: Block): void {
   const v = context.names.variable;
@@ -567,7 +601,6 @@ function noteFeatures(context: Context): void {
   if (options.auth !== undefined) notes.push('with --auth, targets nginx refuses while reading the request (%00, a malformed escape, an encoded .. above the root) answer 400 before credentials are asked for');
   if (options.auth !== undefined) notes.push('with --auth, the trailing-slash and clean-URL redirects are answered before credentials are asked for (they tell that a directory or page exists)');
   if (settings.listing !== false) notes.push("listings are nginx's autoindex page (HTML only: no JSON, no sorting; it shows config files)");
-  if (Array.isArray(settings.listing)) notes.push('listing patterns cannot be expressed: every directory without an index answers 404');
   if (settings.unlisted.length > 0) notes.push('unlisted patterns cannot be expressed: nginx lists those entries');
   if (settings.renderSingle) notes.push('renderSingle cannot be expressed: a directory with a single file is listed or 404');
   if (options.watch) notes.push('--watch: live reload does not exist in nginx');
