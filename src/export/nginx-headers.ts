@@ -3,9 +3,8 @@
 // them, then the config's header rules by path. Each header is one `add_header … always` whose value
 // comes from maps (an empty value sends no header), so every status gets exactly its headers.
 import { contentTypes } from './site.js';
-import type { Context } from './nginx.js';
-import { Block, escapeRegex, interpolated, regex } from './nginx-syntax.js';
-import { patternKey } from './nginx.js';
+import type { Context } from './nginx-context.js';
+import { Block, escapeRegex, interpolated, patternKey, regex } from './nginx-syntax.js';
 import { parseHeaderFlag } from '../handler/response-headers.js';
 import { isCompressible } from '../http/encoding.js';
 

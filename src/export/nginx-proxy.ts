@@ -2,7 +2,7 @@
 // a location per prefix (matched on whole segments, before the base, before every file step), and
 // the fallback target as the named location that missing paths and other methods end in.
 import type { ProxyRule } from '../types.js';
-import type { Context } from './nginx.js';
+import type { Context } from './nginx-context.js';
 import { Block, escapeRegex, interpolated, literal, regex } from './nginx-syntax.js';
 
 /** A proxy rule as the writer needs it (the handler checked every rule already). */
@@ -104,12 +104,17 @@ function makeParts(context: Context): ProxyParts {
           out.block(`location ${fallbackLocation}`, body);
         } else {
           out.comment(`Proxied to ${rule.label}: ${rule.prefix} and below, before any file step.`);
-          out.block(`location ${regex(`^${escapeRegex(rule.prefix === '/' ? '' : rule.prefix)}(?:/|$)`)}`, body);
+          out.block(`location ${regex(prefixRegex(rule.prefix))}`, body);
         }
         out.line();
       });
     },
   };
+}
+
+/** The paths under a prefix, on whole segments: `/api` takes `/api`, `/api/…`, never `/apix`. */
+export function prefixRegex(prefix: string): string {
+  return `^${escapeRegex(prefix === '/' ? '' : prefix)}(?:/|$)`;
 }
 
 function bracketed(host: string): string {

@@ -1,6 +1,7 @@
 // nginx's configuration syntax as the nginx writer needs it: quoted strings that read back literally
 // (nginx interpolates `$name` in most directives and has no escape for `$`), regexes as map and
-// location keys, and a block builder that indents.
+// location keys (tiny-serve's path patterns among them), and a block builder that indents.
+import { patternRegex } from './regex.js';
 
 /**
  * Variables are prefixed with a site id so that two exported sites can sit in one `http {}` block
@@ -51,6 +52,14 @@ export function regex(pattern: string, caseless = false): string {
 /** PCRE's form of a literal string inside a regex. */
 export function escapeRegex(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, (char) => `\\${char}`);
+}
+
+/** A pattern's regex as nginx reads it: a negated pattern as a negative lookahead (PCRE has them). */
+export function patternKey(source: string): { key: string; params: string[] } {
+  const { regex: pattern, negated, params } = patternRegex(source);
+  // Positional groups: a named group would become a variable, and `:uri` would clash with nginx's own.
+  const positional = pattern.replace(/\(\?P<[A-Za-z_][A-Za-z0-9_]*>/g, '(');
+  return { key: regex(negated ? `^(?!${positional.slice(1)})` : positional), params };
 }
 
 /** Lines of a block, indented four spaces per level, with blank lines and comments kept. */
