@@ -323,7 +323,7 @@ describe('no name or value can inject configuration', () => {
       const port = await freePort();
       // The configuration and its password file go into the hostile directory too.
       const output = join(parent, 'site.conf');
-      const flags = ['--header', `X-Flag: ${HOSTILE_VALUE}`, '--single', name.replace(/\.txt$/, '.html'), '--auth', 'ada:lovelace', '--output', output];
+      const flags = ['--header', `X-Flag: ${HOSTILE_VALUE}`, '--header', "'Q$name: a quoted name", '--single', name.replace(/\.txt$/, '.html'), '--auth', 'ada:lovelace', '--output', output];
       const result = await runCli(['export', 'nginx', root, ...flags, '-p', String(port), '-H', '127.0.0.1'], undefined, 15_000);
       expect(result.code, result.stderr).toBe(0);
       const nginx = await startNginx(readFileSync(output, 'utf8'), port, work.dir);
@@ -334,6 +334,7 @@ describe('no name or value can inject configuration', () => {
       expect(hello.body.toString()).toBe('hello from a hostile root\n');
       expect(hello.headers['x-flag']).toBe(HOSTILE_VALUE);
       expect(hello.headers['x-rule']).toBe(HOSTILE_VALUE);
+      expect(hello.headers["'q$name"]).toBe('a quoted name');
       const named = await send(nginx, signed({ path: `/${encodeURIComponent(name)}` }));
       expect(named.body.toString()).toBe('a hostile name\n');
       const redirect = await send(nginx, signed({ path: '/go?q=1' }));

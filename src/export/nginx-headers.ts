@@ -4,7 +4,7 @@
 // comes from maps (an empty value sends no header), so every status gets exactly its headers.
 import { contentTypes } from './site.js';
 import type { Context } from './nginx-context.js';
-import { Block, escapeRegex, interpolated, patternKey, regex } from './nginx-syntax.js';
+import { Block, escapeRegex, interpolated, patternKey, regex, word } from './nginx-syntax.js';
 import { parseHeaderFlag } from '../handler/response-headers.js';
 import { isCompressible } from '../http/encoding.js';
 
@@ -52,7 +52,7 @@ export function headerMaps(context: Context, out: Block): string[] {
     while (slugs.has(slug)) slug += '_';
     slugs.add(slug);
     const value = planValue(context, out, plan, slug);
-    if (value !== '""') lines.push(`add_header ${plan.name} ${value} always;`);
+    if (value !== '""') lines.push(`add_header ${word(plan.name)} ${value} always;`);
   }
   return lines;
 }

@@ -72,8 +72,9 @@ export class Block {
     return this;
   }
 
+  /** Comment lines; a line break in a value shown (a prefix, a URL) cannot end the comment. */
   comment(...texts: string[]): this {
-    for (const text of texts) this.line(`# ${text}`);
+    for (const text of texts) this.line(`# ${text.replace(/[\r\n]+/g, ' ')}`);
     return this;
   }
 
