@@ -317,6 +317,8 @@ describe('no name or value can inject configuration', () => {
       const config = {
         redirects: [{ source: '/go', destination: `/to/$uri/{x};}"` }],
         headers: [{ source: '/hello.txt', headers: [{ key: 'X-Rule', value: HOSTILE_VALUE }] }],
+        // Shown in a comment: a line break in it must not end the comment.
+        proxy: { '/x\n} server { listen 1; ': 'http://127.0.0.1:9' },
       };
       writeFileSync(join(root, 'tiny-serve.json'), JSON.stringify(config));
       writeFileSync(join(root, name.replace(/\.txt$/, '.html')), 'the app shell\n');
