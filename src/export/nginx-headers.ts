@@ -65,6 +65,7 @@ function planValue(context: Context, out: Block, plan: HeaderPlan, slug: string)
   if (plan.base) {
     const entries = Object.entries(plan.base).filter(([, text]) => text !== '');
     value = v(`${slug}_base`);
+    out.comment(`${plan.name} by response kind.`);
     out.block(`map ${v('kind')} ${value}`, (inner) => {
       for (const [kind, text] of entries) inner.line(`${kind} ${text.startsWith('$') ? text : quote(text)};`);
       inner.line('default "";');
@@ -74,6 +75,7 @@ function planValue(context: Context, out: Block, plan: HeaderPlan, slug: string)
   if (plan.rules.length > 0) {
     const fallback = value;
     value = v(slug);
+    out.comment(`${plan.name} by the config's header rules (the last matching rule wins; "" removes it), else the default.`);
     out.block(`map ${v('path')} ${value}`, (inner) => {
       inner.comment('Outside the base no rule applies.');
       inner.line(`"" ${fallback};`);

@@ -21,7 +21,9 @@ export function routeMaps(context: Context, out: Block): void {
       inner.line('default "";');
     });
   }
-  out.comment(`The request's path inside the base (${settings.base}), as tiny-serve's rules see it; empty outside${prefixes.length > 0 ? ' and for proxied paths' : ''}.`);
+  const where = context.baseUrl === '' ? '' : ` inside the base (${settings.base})`;
+  const empty = [context.baseUrl === '' ? '' : 'outside it', prefixes.length > 0 ? 'for proxied paths' : ''].filter(Boolean).join(' and ');
+  out.comment(`The request's path${where}, as tiny-serve's rules see it${empty === '' ? '' : `; empty ${empty}`}.`);
   out.block(`map ${v('request')} ${v('path')}`, (inner) => {
     for (const prefix of prefixes) inner.line(`${regex(prefixRegex(prefix))} "";`);
     if (context.baseUrl === '') inner.line(`default ${v('request')};`);
@@ -45,8 +47,13 @@ function methodMap(context: Context, out: Block): void {
   const v = context.names.variable;
   const proxied = proxyParts(context).prefixes.length > 0;
   out.line();
-  out.block(`map "${proxied ? v('proxied') : ''} $request_method" ${v('method')}`, (inner) => {
-    if (proxied) inner.line('"~^1 " "";');
+  out.comment(`Methods: GET and HEAD go on, OPTIONS is answered 204, any other 405${proxied ? ' (proxied paths are the backend\'s)' : ''}.`);
+  if (!proxied) {
+    out.block(`map $request_method ${v('method')}`, (inner) => inner.line('GET "";').line('HEAD "";').line('OPTIONS OPTIONS;').line('default other;'));
+    return;
+  }
+  out.block(`map "${v('proxied')} $request_method" ${v('method')}`, (inner) => {
+    inner.line('"~^1 " "";');
     inner.line('"~ (?:GET|HEAD)$" "";');
     inner.line('"~ OPTIONS$" OPTIONS;');
     inner.line('default other;');
@@ -301,19 +308,26 @@ export function locations(context: Context, out: Block): void {
     if (settings.cleanUrls !== false) cleanRedirect(context, inner);
   });
   out.line();
+  const tries = [
+    settings.cleanUrls !== false ? v('clean_page') : '',
+    (context.site.options.rewrites ?? []).length > 0 ? `${v('rewrite')} ${v('rewrite_index')}` : '',
+  ].filter(Boolean);
   out.comment('What the site has no file for: the clean-URL page, the first matching rewrite, then the single-page fallback or the 404 page.');
   out.block(`location ${missing}`, (inner) => {
     for (const line of errorPages(context, '/404.html')) inner.line(line);
-    const tries = [
-      settings.cleanUrls !== false ? v('clean_page') : '',
-      (context.site.options.rewrites ?? []).length > 0 ? `${v('rewrite')} ${v('rewrite_index')}` : '',
-    ].filter(Boolean);
+
     const last = settings.single !== undefined ? spa : proxy.hasFallback ? proxy.fallbackLocation : '=404';
-    // try_files runs after auth_basic: with --auth, nothing is answered before the credentials are checked.
-    if (tries.length === 0) inner.comment('"" names the root, a directory: never a file, so try_files goes on to its last.');
-    inner.line(`try_files ${tries.length > 0 ? tries.join(' ') : '""'} ${last};`);
+    const auth = context.site.options.auth !== undefined;
+    if (tries.length > 0) inner.line(`try_files ${tries.join(' ')} ${last};`);
+    else if (!auth && settings.single !== undefined) singlePageFallback(context, inner);
+    else if (!auth) inner.line(proxy.hasFallback ? 'return 418;' : 'return 404;');
+    else {
+      // A private path's 404 comes here before auth_basic ran: try_files runs after it.
+      inner.comment('After auth: "" names the root, a directory, never a file, so try_files goes on to its last.');
+      inner.line(`try_files "" ${last};`);
+    }
   });
-  if (settings.single !== undefined) {
+  if (settings.single !== undefined && (tries.length > 0 || context.site.options.auth !== undefined)) {
     out.block(`location ${spa}`, (inner) => {
       for (const line of errorPages(context, '/404.html')) inner.line(line);
       singlePageFallback(context, inner);
@@ -341,7 +355,6 @@ export function locations(context: Context, out: Block): void {
 function singlePageFallback(context: Context, out: Block): void {
   const v = context.names.variable;
   const proxy = proxyParts(context);
-  out.comment('Reached through try_files, after auth.');
   out.block(`if (${v('spa')} = "")`, (check) => check.line(proxy.hasFallback ? 'return 418;' : 'return 404;'));
   out.comment('Marks the answer for Vary: Accept.');
   out.line(`set ${v('fallback')} 1;`);
