@@ -369,10 +369,11 @@ describe('notes', () => {
   it('what nginx cannot do is a "# Differs:" comment and a warning line each', async () => {
     const work = caseDirectory();
     try {
-      const root = siteCopy(work.dir, { unlisted: ['*.map'], renderSingle: true, redirects: [{ source: '/a/:x', destination: '/b/:x' }] });
+      const config = { unlisted: ['*.map'], renderSingle: true, redirects: [{ source: '/a/:x', destination: '/b/:x' }], rewrites: [{ source: '/list', destination: '/no-index/' }] };
+      const root = siteCopy(work.dir, config);
       const exported = await exportConfig('nginx', root, ['--watch', '--auth', 'ada:lovelace', '--output', join(work.dir, 'site.conf')]);
       exported.text = readFileSync(join(work.dir, 'site.conf'), 'utf8');
-      const fragments = ['live reload does not exist in nginx', 'unlisted patterns', 'renderSingle', 'no brotli', 'symlinks inside the root', 'puts a :param', 'trailing-slash and clean-URL redirects', 'nginx refuses while reading'];
+      const fragments = ['live reload does not exist in nginx', 'unlisted patterns', 'renderSingle', 'no brotli', 'symlinks inside the root', 'puts a :param', 'trailing-slash and clean-URL redirects', 'nginx refuses while reading', 'a rewrite to a directory without index.html'];
       for (const fragment of fragments) {
         expect(exported.text).toContain(fragment);
         expect(exported.warnings.filter((line) => line.includes(fragment))).toHaveLength(1);

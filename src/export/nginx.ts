@@ -4,7 +4,7 @@
 // clean URLs, rewrites, the single-page fallback, the 404 page; headers come from maps keyed on
 // the response's kind, so 304s, 404s and redirects carry them as tiny-serve's do.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCompressible } from '../http/encoding.js';
 import { contentTypes, effective, type Site, type Written } from './site.js';
@@ -167,6 +167,17 @@ function headerLines(context: Context, out: Block): void {
   for (const line of context.headerLines) out.line(line);
 }
 
+/** Whether a rewrite's destination (without :params) is a directory of the root with no index.html. */
+function isUnindexedDirectory(root: string, destination: string): boolean {
+  if (/:[A-Za-z_]/.test(destination)) return false;
+  const path = join(root, destination);
+  try {
+    return statSync(path).isDirectory() && !existsSync(join(path, 'index.html'));
+  } catch {
+    return false;
+  }
+}
+
 /** What nginx does differently, each a note (a comment in the output and a warning). */
 function noteFeatures(context: Context): void {
   const { site, settings, notes } = context;
@@ -188,6 +199,9 @@ function noteFeatures(context: Context): void {
   else if (site.tls !== undefined && site.tls.key === undefined) notes.push('a .pfx/.p12 bundle: nginx reads PEM files (openssl pkcs12 -in bundle.pfx -nokeys/-nocerts); this config listens over plain HTTP');
   if ((options.redirects ?? []).some((rule) => /:[A-Za-z_]/.test(rule.destination.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')) && patternKey(rule.source).params.length > 0)) {
     notes.push('a redirect puts a :param into its Location as the path had it, decoded (tiny-serve percent-encodes it: a space is %20)');
+  }
+  if (settings.listing !== false && (options.rewrites ?? []).some((rule) => isUnindexedDirectory(site.root, rule.destination))) {
+    notes.push('a rewrite to a directory without index.html answers 404 (tiny-serve serves its listing)');
   }
   for (const text of [...(options.header ?? []), ...(options.headers ?? []).flatMap((rule) => rule.headers.map((header) => header.key))]) {
     if (/^content-type\s*(:|$)/i.test(text)) notes.push('a Content-Type header rule is added beside nginx\'s own Content-Type instead of replacing it');
