@@ -49,7 +49,8 @@ const ALLOWANCES: Allowance[] = [
     when: isListing,
     reason: "a directory listing is nginx's autoindex page (a note says so)",
   },
-  ...(['status', 'content-type', 'cache-control', 'vary', 'body'] as const).map(
+  // x-backend: with a fallback proxy the link, missing to nginx, is the backend's to answer.
+  ...(['status', 'content-type', 'cache-control', 'vary', 'body', 'x-backend'] as const).map(
     (field): Allowance => ({
       field,
       when: insideLink,
