@@ -50,7 +50,7 @@ const ALLOWANCES: Allowance[] = [
     reason: "a directory listing is nginx's autoindex page (a note says so)",
   },
   // x-backend: with a fallback proxy the link, missing to nginx, is the backend's to answer.
-  ...(['status', 'content-type', 'cache-control', 'vary', 'body', 'x-backend'] as const).map(
+  ...(['status', 'content-type', 'cache-control', 'vary', 'x-content-type-options', 'body', 'x-backend'] as const).map(
     (field): Allowance => ({
       field,
       when: insideLink,

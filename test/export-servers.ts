@@ -226,7 +226,7 @@ export function send(server: Running, probe: Probe, extraHeaders: Record<string,
 }
 
 /** The fields compared on every answer (custom headers are added per case). */
-export const FIELDS = ['status', 'location', 'content-type', 'cache-control', 'vary', 'body'] as const;
+export const FIELDS = ['status', 'location', 'content-type', 'cache-control', 'vary', 'x-content-type-options', 'body'] as const;
 
 /** A field's value as compared: header lists (Vary, Cache-Control) in any order and case, absent as ''. */
 export function fieldValue(observed: Observed, field: string): string {
