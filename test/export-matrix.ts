@@ -184,11 +184,14 @@ export const MATRIX: MatrixCase[] = [
   {
     name: '--proxy with a prefix and as the fallback',
     flags: [],
-    moreFlags: ({ backend }) => ['--proxy', `/api=${backend}`, '--proxy', `${backend}/fallback`],
+    // The longer prefix, given second, still wins for its paths (tiny-serve takes the longest).
+    moreFlags: ({ backend }) => ['--proxy', `/api=${backend}`, '--proxy', `/api/v2=${backend}/v2`, '--proxy', `${backend}/fallback`],
     headers: ['x-backend'],
     probes: [
       { path: '/api' },
       { path: '/api/items?x=1&y=%20' },
+      { path: '/api/v2/items' },
+      { path: '/api/v2' },
       { path: '/api/items', method: 'POST' },
       { path: '/apix' },
       { path: '/missing.js', headers: ANY },

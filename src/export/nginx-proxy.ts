@@ -1,51 +1,10 @@
 // The nginx writer's proxies (`--proxy /api=http://…`, config `proxy`): an upstream per target,
 // a location per prefix (matched on whole segments, before the base, before every file step), and
 // the fallback target as the named location that missing paths and other methods end in.
-import type { ProxyRule } from '../types.js';
+import { compileProxyRules } from '../features/proxy.js';
+import type { CompiledRule as Rule } from '../features/proxy-forward.js';
 import type { Context } from './nginx-context.js';
 import { Block, escapeRegex, interpolated, literal, regex } from './nginx-syntax.js';
-
-/** A proxy rule as the writer needs it (the handler checked every rule already). */
-interface Rule {
-  prefix: string | undefined;
-  protocol: string;
-  hostname: string;
-  port: number;
-  /** `host:port` as the Host header names it. */
-  host: string;
-  origin: string;
-  /** The target's own path, without its last slash ('' for none). */
-  basePath: string;
-  label: string;
-  keepHost: boolean;
-  timeoutMs: number;
-  secure: boolean;
-}
-
-/** A prefix as tiny-serve normalizes it: no trailing slash, no doubled ones. */
-function normalizePrefix(prefix: string): string {
-  const trimmed = prefix.replace(/\/+$/, '');
-  return trimmed === '' ? '/' : trimmed.replace(/\/{2,}/g, '/');
-}
-
-function compileRule(rule: ProxyRule): Rule {
-  const url = new URL(rule.target);
-  const basePath = url.pathname.replace(/\/+$/, '');
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  return {
-    prefix: rule.prefix === undefined ? undefined : normalizePrefix(rule.prefix),
-    protocol: url.protocol,
-    hostname: url.hostname.replace(/^\[|\]$/g, ''),
-    port,
-    host: url.host,
-    origin: url.origin,
-    basePath,
-    label: `${url.origin}${basePath}`,
-    keepHost: rule.keepHost === true,
-    timeoutMs: Math.round((rule.timeout ?? 30) * 1000),
-    secure: rule.secure !== false,
-  };
-}
 
 export interface ProxyParts {
   /** The prefixes proxied, normalized (`/api`). */
@@ -72,7 +31,8 @@ export function proxyParts(context: Context): ProxyParts {
 
 function makeParts(context: Context): ProxyParts {
   const v = context.names.variable;
-  const rules = (context.site.options.proxy ?? []).map(compileRule);
+  // Compiled as the server compiles them: longest prefix first, so a longer one is matched before it.
+  const rules = compileProxyRules(context.site.options.proxy ?? []);
   const prefixed = rules.filter((rule) => rule.prefix !== undefined);
   const fallback = rules.find((rule) => rule.prefix === undefined);
   const upstream = (index: number): string => v(`backend_${index}`).slice(1);

@@ -144,9 +144,10 @@ export interface Proxy {
   close(): void;
 }
 
-// node:https (with node:tls) only loads for an https target.
-const load = createRequire(import.meta.url);
-const https = (): typeof import('node:https') => load('node:https');
+// node:https (with node:tls) only loads for an https target. The require is made on first use too:
+// `tiny-serve export` compiles rules with this module inside a CommonJS bundle, where import.meta is empty.
+let load: NodeJS.Require | undefined;
+const https = (): typeof import('node:https') => (load ??= createRequire(import.meta.url))('node:https');
 
 /**
  * The proxy for `rules` (undefined when there are none). `dropAuthorization`: the server's --auth
