@@ -205,6 +205,38 @@ export const MATRIX: MatrixCase[] = [
     https: true,
   },
   {
+    name: '--base /repo/ --clean-urls --cors with rules (config)',
+    flags: ['--base', '/repo/', '--clean-urls', '--cors'],
+    config: RULES,
+    headers: ['access-control-allow-origin', 'x-asset', 'x-section'],
+    probes: [
+      { path: '/repo/old' },
+      { path: '/repo/moved/page.html' },
+      { path: '/repo/blog/page' },
+      { path: '/repo/nested/page.html' },
+      { path: '/repo/nested/page' },
+      { path: '/repo/style.css' },
+      { path: '/repo/hello.txt', method: 'OPTIONS', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' } },
+    ],
+  },
+  {
+    name: '--auth --cors --single: preflights skip auth, everything else needs it',
+    flags: ['--auth', 'ada:lovelace', '--cors', '--single'],
+    credentials: 'ada:lovelace',
+    headers: ['www-authenticate', 'access-control-allow-origin'],
+    probes: [
+      { path: '/hello.txt', method: 'OPTIONS', headers: { authorization: 'none', origin: 'https://a.example', 'access-control-request-method': 'GET' } },
+      { path: '/app/route', headers: { authorization: 'none', ...HTML } },
+      { path: '/nested', headers: { authorization: 'none' } },
+    ],
+  },
+  {
+    name: 'no trailing slashes, clean URLs and --single (config)',
+    flags: ['--single'],
+    config: { cleanUrls: true, trailingSlash: false, cacheHashed: true },
+    probes: [{ path: '/nested/index.html' }, { path: '/nested/page.html' }, { path: '/no-index/' }, { path: '/nested/missing', headers: HTML }],
+  },
+  {
     name: 'everything together',
     flags: ['--single', '--clean-urls', '--cache-hashed', '--cors', '--header', 'X-Frame-Options: DENY', '--no-listing'],
     config: RULES,
