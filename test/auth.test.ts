@@ -160,11 +160,14 @@ describe('auth option validation', () => {
     ['no password', 'user:'],
     ['nothing', ''],
     ['a colon alone', ':'],
+    ['a line break in the user', 'a\nb:pw'],
+    ['a tab in the password', 'user:p\tw'],
+    ['DEL in the user', 'us\x7fer:pw'],
   ])('createHandler throws for %s', (_name, auth) => {
     expect(() => createHandler({ root: SITE, auth })).toThrow(/user:password/);
   });
 
-  it.each(['user:pa:ss', 'u:p', 'user::'])('createHandler accepts %j', (auth) => {
+  it.each(['user:pa:ss', 'u:p', 'user::', 'my user:pass word', 'Ådå:pässwörd'])('createHandler accepts %j', (auth) => {
     expect(() => createHandler({ root: SITE, auth })).not.toThrow();
   });
 });

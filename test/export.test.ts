@@ -3,11 +3,12 @@
 // What the configurations do is tested against the real servers (export-nginx/-caddy.test.ts).
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, relative as pathRelative } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { linesOf, runCli, stopAll } from './cli-helpers.js';
-import { SITE } from './helpers.js';
+import { REPO, linesOf, runCli, stopAll } from './cli-helpers.js';
+import { SITE, makeCertificates } from './helpers.js';
 
 afterEach(stopAll);
 
@@ -26,6 +27,9 @@ describe('tiny-serve export: arguments', () => {
     [['export', 'caddy', SITE, '--header', 'Bad Name: x'], /^tiny-serve: invalid header name "Bad Name"/],
     [['export', 'nginx', SITE, '--output', join(SITE, 'no-such-dir', 'site.conf')], /^tiny-serve: cannot write .*site\.conf: ENOENT$/],
     [['export', 'nginx', SITE, '--output', 'a', '--output', 'b'], /^tiny-serve: --output was given twice$/],
+    [['export', 'nginx', SITE, '--ssl-cert', join(SITE, 'missing.pem'), '--ssl-key', join(SITE, 'missing.pem')], /^tiny-serve: .*--ssl-cert.*missing\.pem/],
+    [['export', 'caddy', SITE, '--ssl-cert', join(SITE, 'hello.txt'), '--ssl-key', join(SITE, 'hello.txt')], /^tiny-serve: .*hello\.txt/],
+    [['export', 'nginx', SITE, '--auth', 'a\nb:pw', '--output', '/tmp/x.conf'], /^tiny-serve: auth must look like user:password, without control characters/],
   ])('%j: one line and exit 1, nothing printed', async (args, message) => {
     const result = await runCli(args);
     expect(result.code).toBe(1);
@@ -48,6 +52,44 @@ describe('tiny-serve export: arguments', () => {
     const result = await runCli(['export', 'nginx', SITE, '--header', "X-Note: it's"]);
     expect(result.code).toBe(0);
     expect(linesOf(result.stdout)[0]).toBe(`# Written by tiny-serve 0.1.0: tiny-serve export nginx ${SITE} --header 'X-Note: it'\\''s'`);
+  });
+});
+
+describe('tiny-serve export: paths and comments the target reads back as written', () => {
+  it('writes certificate paths given relative to the current directory as absolute paths', async () => {
+    const certificates = makeCertificates();
+    try {
+      const relative = (path: string): string => pathRelative(REPO, path);
+      for (const target of ['nginx', 'caddy']) {
+        const result = await runCli(['export', target, SITE, '--ssl-cert', relative(certificates.cert), '--ssl-key', relative(certificates.key)]);
+        expect(result.code).toBe(0);
+        const body = result.stdout.split('\n').filter((line) => !line.startsWith('#')).join('\n');
+        expect(body).toContain(certificates.cert);
+        expect(body).toContain(certificates.key);
+        expect(body).not.toContain(relative(certificates.cert)); // `../../tmp/…` also holds the absolute path's text
+        expect(body).not.toContain(relative(certificates.key));
+      }
+    } finally {
+      certificates.cleanup();
+    }
+  });
+
+  it('keeps "{$" out of the Caddyfile comments: Caddy would replace it with an environment variable, swallowing lines', async () => {
+    const work = scratch();
+    try {
+      const output = join(work.dir, 'Caddyfile');
+      const result = await runCli(['export', 'caddy', SITE, '--watch-ignore', '{$', '-p', '8080', '--output', output]);
+      expect(result.code).toBe(0);
+      const text = readFileSync(output, 'utf8');
+      expect(text).toContain("--watch-ignore '{ $'");
+      expect(text).not.toContain('{$');
+      // What Caddy makes of it is the site block as written: the :8080 address survives the comment.
+      const adapted = spawnSync('caddy', ['adapt', '--config', output, '--adapter', 'caddyfile'], { encoding: 'utf8', env: { ...process.env, HOME: work.dir } });
+      expect(adapted.status, adapted.stderr).toBe(0);
+      expect(adapted.stdout).toContain(':8080"');
+    } finally {
+      work.cleanup();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createHandler } from '../handler/handler.js';
+import { loadTls } from '../server/tls.js';
 import { UserError } from '../errors.js';
 import { exportSite } from '../export/export.js';
 import type { ExportRequest } from './parser.js';
@@ -43,13 +44,15 @@ export async function runExport(
   if (settings.handlerOptions.auth !== undefined && output === undefined) {
     throw new UserError('export with --auth needs --output <file>: the password file is written beside it, never into the config');
   }
-  // The same checks the server makes at start (the fallback file exists, rules compile, headers are valid).
+  // The same checks the server makes at start (the fallback file exists, rules compile, headers are valid,
+  // the certificate files read and match), so that a configuration is never written for a site that would not start.
   createHandler({ ...settings.handlerOptions, fileCache: false, watch: false }).close();
+  if (settings.tls !== undefined && typeof settings.tls !== 'string') await loadTls(settings.tls);
   const site = {
     root: realpathSync(settings.handlerOptions.root),
     options: settings.handlerOptions,
     endpoints: settings.endpoints,
-    tls: settings.tls,
+    tls: absoluteTls(settings.tls),
     http2: settings.http2,
     passwordFile: output === undefined ? undefined : passwordPath(output),
     version: __VERSION__,
@@ -63,6 +66,13 @@ export async function runExport(
     await writeOrSay(output, exported.text, 0o644);
   }
   for (const warning of exported.warnings) io.warn(`export ${request.target}: ${warning}`);
+}
+
+/** Certificate paths made absolute: the target reads them from its own directory, not from where the export ran. */
+function absoluteTls(tls: Settings['tls']): Settings['tls'] {
+  if (tls === undefined || typeof tls === 'string') return tls;
+  const absolute = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(path));
+  return { cert: resolve(tls.cert), key: absolute(tls.key), pass: absolute(tls.pass) };
 }
 
 /** Writes a file, or says in one line why it could not. */

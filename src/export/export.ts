@@ -16,17 +16,20 @@ export interface Exported {
 }
 
 /** The header: what wrote this and from which command, then every difference as a comment. */
-function header(site: Site, notes: string[]): string {
+function header(target: ExportTarget, site: Site, notes: string[]): string {
   const lines = [
     `Written by tiny-serve ${site.version}: ${site.command}`,
     `It serves ${site.root} as that command does. Write it again after changing the flags or the config file.`,
     ...notes.map((note) => `Differs: ${note}`),
   ];
-  return lines.map((line) => `# ${line.replace(/[\r\n]+/g, ' ')}\n`).join('');
+  // Caddy replaces `{$NAME}` with an environment variable in the whole file, comments included (a `{$`
+  // without its `}` would swallow the lines after it).
+  const comment = (line: string): string => (target === 'caddy' ? line.replace(/\{\$/g, '{ $') : line);
+  return lines.map((line) => `# ${comment(line.replace(/[\r\n]+/g, ' '))}\n`).join('');
 }
 
 export async function exportSite(target: ExportTarget, site: Site): Promise<Exported> {
   const written = target === 'nginx' ? writeNginx(site) : writeCaddy(site);
   const passwords = site.options.auth === undefined ? undefined : passwordFile(target, site.options.auth);
-  return { text: header(site, written.notes) + written.text, warnings: written.notes, passwords };
+  return { text: header(target, site, written.notes) + written.text, warnings: written.notes, passwords };
 }

@@ -10,10 +10,15 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-/** Validates `user:password` (a non-empty user, a colon, a password); throws a UserError. */
+/**
+ * Validates `user:password` (a non-empty user, a colon, a password; no control characters, which RFC
+ * 7617 §2 rules out of both, and which would break every file and log line the user name goes to);
+ * throws a UserError.
+ */
 export function parseCredentials(value: string): string {
   const colon = value.indexOf(':');
   if (colon <= 0 || colon === value.length - 1) throw new UserError('auth must look like user:password');
+  if (/[\x00-\x1f\x7f]/.test(value)) throw new UserError('auth must look like user:password, without control characters (RFC 7617)');
   return value;
 }
 
