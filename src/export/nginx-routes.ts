@@ -76,15 +76,34 @@ function outsideBase(context: Context, out: Block): void {
 }
 
 /** A destination with its `:params` as the map's captures (`$1`…), every other `$` literal. */
-function destinationValue(destination: string, params: string[], context: Context): string {
+function destinationValue(destination: string, params: string[], context: Context, literalText = (text: string): string => text): string {
   const pieces = destination.split(/(:[A-Za-z_][A-Za-z0-9_]*)/);
   const text = pieces
     .map((piece) => {
       const index = piece.startsWith(':') ? params.indexOf(piece.slice(1)) : -1;
-      return index === -1 ? interpolated(piece, context.names).slice(1, -1) : `$${index + 1}`;
+      return index === -1 ? interpolated(literalText(piece), context.names).slice(1, -1) : `$${index + 1}`;
     })
     .join('');
   return `"${text}"`;
+}
+
+/**
+ * A rewrite's destination as the path tiny-serve serves (parseTarget): without its query or fragment
+ * (the request's own query is kept).
+ */
+function rewritePath(destination: string): string {
+  return destination.split(/[?#]/)[0]!;
+}
+
+/** Literal text of a rewrite's destination as parseTarget decodes it (a malformed escape kept as it is). */
+function decodedPiece(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes;
+    }
+  });
 }
 
 /** Config redirects: the first rule matching the path gives the status and the Location. */
@@ -153,17 +172,21 @@ function fallbackMaps(context: Context, out: Block): void {
     const rules = rewrites.map((rule) => ({ ...rule, ...patternKey(rule.source) }));
     out.line();
     out.comment('Config rewrites: the first rule matching a missing path; its destination served as a file, or as a directory by its index.');
-    out.block(`map ${v('path')} ${v('rewrite')}`, (inner) => {
-      for (const rule of rules) inner.line(`${rule.key} ${destinationValue(rule.destination, rule.params, context)};`);
+    out.block(`map ${v('path')} ${v('rewrite_target')}`, (inner) => {
+      for (const rule of rules) inner.line(`${rule.key} ${destinationValue(rewritePath(rule.destination), rule.params, context, decodedPiece)};`);
       inner.line('default "";');
     });
-    out.block(`map ${v('path')} ${v('rewrite_index')}`, (inner) => {
+    out.block(`map ${v('path')} ${v('rewrite_index_target')}`, (inner) => {
       for (const rule of rules) {
-        const index = `${rule.destination.replace(/\/+$/, '')}/index.html`;
-        inner.line(`${rule.key} ${destinationValue(index, rule.params, context)};`);
+        const index = `${rewritePath(rule.destination).replace(/\/+$/, '')}/index.html`;
+        inner.line(`${rule.key} ${destinationValue(index, rule.params, context, decodedPiece)};`);
       }
       inner.line('default "";');
     });
+    out.comment('A rewritten path that is private (a :param made it /.env) is missing, as tiny-serve has it: "" names no file.');
+    for (const name of ['rewrite', 'rewrite_index']) {
+      out.block(`map ${v(`${name}_target`)} ${v(name)}`, (inner) => inner.line(`${regex(privateRegex(context))} "";`).line(`default ${v(`${name}_target`)};`));
+    }
   }
   if (settings.single !== undefined) {
     out.line();
