@@ -329,6 +329,10 @@ export function locations(context: Context, out: Block): void {
     directorySteps(context, inner);
     if (Array.isArray(settings.listing)) listingSteps(context, inner);
     if (settings.cleanUrls !== false) cleanRedirect(context, inner);
+    if (settings.compress) {
+      inner.comment('A range is of the file as it is: tiny-serve answers it 206 uncompressed (nginx would gzip the whole file instead).');
+      inner.block('if ($http_range)', (check) => check.line('gzip off;'));
+    }
   });
   out.line();
   const tries = [
