@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { isCompressible } from '../http/encoding.js';
 import { contentTypes, effective, type Site, type Written } from './site.js';
 import type { Context } from './nginx-context.js';
-import { Block, interpolated, patternKey, word, type Names } from './nginx-syntax.js';
+import { UserError } from '../errors.js';
+import { Block, interpolated, literal, patternKey, word, type Names } from './nginx-syntax.js';
 import { headerMaps } from './nginx-headers.js';
 import { locations, requestSteps, routeMaps } from './nginx-routes.js';
 
@@ -63,6 +64,8 @@ function serverSettings(context: Context, out: Block): void {
   out.line('absolute_redirect off;');
   out.line('server_tokens off;');
   out.line(`etag ${settings.etag ? 'on' : 'off'};`);
+  out.comment('If-Modified-Since at or after the file\'s time is a 304, as in tiny-serve (nginx\'s default wants the exact time).');
+  out.line('if_modified_since before;');
   if (!settings.symlinks) {
     out.comment('tiny-serve follows links inside the root only; nginx cannot tell inside from outside, so it follows none.');
     out.line('disable_symlinks on from=$document_root;');
@@ -156,9 +159,20 @@ function tlsLines(context: Context, out: Block): void {
   if (site.tls === undefined || site.tls === 'self-signed') return;
   if (site.tls.key === undefined) return; // a .pfx bundle: said in a note
   out.line();
-  out.line(`ssl_certificate ${interpolated(site.tls.cert, names)};`);
-  out.line(`ssl_certificate_key ${interpolated(site.tls.key, names)};`);
-  if (site.tls.pass !== undefined) out.line(`ssl_password_file ${interpolated(site.tls.pass, names)};`);
+  out.line(`ssl_certificate ${certificatePath(site.tls.cert)};`);
+  out.line(`ssl_certificate_key ${certificatePath(site.tls.key)};`);
+  // ssl_password_file takes no variables: its path is written as it is.
+  if (site.tls.pass !== undefined) out.line(`ssl_password_file ${literal(site.tls.pass)};`);
+}
+
+/**
+ * A certificate or key path. nginx has no escape for `$` and reads one in these as a variable: even
+ * the `$` holder would switch nginx from loading the files once at startup (where `nginx -t` checks
+ * them) to loading them at every handshake. Refused instead, so that the config stays literal.
+ */
+function certificatePath(path: string): string {
+  if (path.includes('$')) throw new UserError(`cannot write ${JSON.stringify(path)} for nginx: a "$" in a certificate or key path makes nginx load it at every handshake; move or rename the file`);
+  return literal(path);
 }
 
 /** One add_header per header a response may carry; `always`, so 304s, 404s and redirects get them too. */
