@@ -203,6 +203,7 @@ function noteFeatures(context: Context): void {
   if (!settings.symlinks) notes.push('symlinks inside the root answer 404 (nginx cannot follow links inside the root only, so it follows none); links leaving it answer 404 as in tiny-serve');
   else notes.push('with --symlinks nginx follows every link, to dotfiles outside the root too');
   notes.push('unreadable files answer 404 (tiny-serve answers 403)');
+  notes.push("a 416 (a range past the file's end) carries the file's headers (its Cache-Control, Vary: Accept-Encoding, no Content-Security-Policy) and nginx's page, where tiny-serve sends its own page's");
   if (options.auth !== undefined) notes.push('with --auth, targets nginx refuses while reading the request (%00, a malformed escape, an encoded .. above the root) answer 400 before credentials are asked for');
   if (options.auth !== undefined) notes.push('with --auth, the trailing-slash and clean-URL redirects are answered before credentials are asked for (they tell that a directory or page exists)');
   if (settings.listing !== false) notes.push("listings are nginx's autoindex page (HTML only: no JSON, no sorting; it shows config files)");
