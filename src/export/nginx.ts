@@ -213,7 +213,7 @@ function noteFeatures(context: Context): void {
   if (site.tls === 'self-signed') notes.push('--ssl makes its own certificate: nginx needs ssl_certificate and ssl_certificate_key (this config listens over plain HTTP)');
   else if (site.tls !== undefined && site.tls.key === undefined) notes.push('a .pfx/.p12 bundle: nginx reads PEM files (openssl pkcs12 -in bundle.pfx -nokeys/-nocerts); this config listens over plain HTTP');
   if ((options.redirects ?? []).some((rule) => /:[A-Za-z_]/.test(rule.destination.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')) && patternKey(rule.source).params.length > 0)) {
-    notes.push('a redirect puts a :param into its Location as the path had it, decoded (tiny-serve percent-encodes it: a space is %20)');
+    notes.push('a redirect puts a :param into its Location as the request encoded it (tiny-serve encodes it anew: ":" as %3A, %41 as A); a request with an encoded slash (%2F) or a one-dot segment before the param takes no such redirect');
   }
   if (settings.listing !== false && (options.rewrites ?? []).some((rule) => isUnindexedDirectory(site.root, rule.destination))) {
     notes.push('a rewrite to a directory without index.html answers 404 (tiny-serve serves its listing)');
