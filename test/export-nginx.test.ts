@@ -63,6 +63,11 @@ const ALLOWANCES: Allowance[] = [
       reason: "with --auth, nginx answers a directory's trailing-slash redirect before asking for credentials (a note says so)",
     }),
   ),
+  {
+    field: 'vary',
+    when: (ours) => ours.status === 416,
+    reason: "nginx refuses a range after the file's headers were set: its 416 carries the file's Vary (a note says so)",
+  },
   // x-backend: with a fallback proxy the link, missing to nginx, is the backend's to answer.
   ...(['status', 'content-type', 'cache-control', 'vary', 'x-content-type-options', 'body', 'x-backend'] as const).map(
     (field): Allowance => ({
@@ -208,6 +213,89 @@ describe('nginx answers as tiny-serve beyond the matrix', () => {
     };
     const { mismatches } = await compareCase({ name: 'base rules', flags: ['--base', '/repo/', '--clean-urls', '--single'], config, probes, headers: ['x-rule'] });
     expect(mismatches).toBe('');
+  });
+});
+
+describe("the reviewer's defects, each compared with tiny-serve", () => {
+  it('a redirect :param never carries a CR/LF into the Location: it is the path as the request encoded it', async () => {
+    const work = caseDirectory();
+    try {
+      const root = siteCopy(work.dir, { redirects: [{ source: '/moved/:name', destination: '/nested/:name', type: 302 }] });
+      const paths = ['/moved/x%0d%0aSet-Cookie:%20session=attacker', '/moved/x%0D%0A%0d%0a<html>', '/moved/a%20b', '/moved/plain?q=1', '/moved//two', '/./moved/./three', '/moved/%41%3a'];
+      for (const base of ['', '/repo']) {
+        const flags = base === '' ? [] : ['--base', `${base}/`];
+        const [ourPort, theirPort] = [await freePort(), await freePort()];
+        const exported = await exportConfig('nginx', root, [...flags, '-p', String(theirPort), '-H', '127.0.0.1']);
+        const ours = await startTinyServe(root, flags, ourPort);
+        const nginx = await startNginx(exported.text, theirPort, work.dir);
+        for (const path of paths.map((path) => `${base}${path}`)) {
+          const [mine, theirs] = [await send(ours, { path }), await send(nginx, { path })];
+          expect(theirs.status, path).toBe(mine.status);
+          expect(theirs.headers['set-cookie'], path).toBeUndefined();
+          expect(String(theirs.headers.location), path).not.toMatch(/[\x00-\x20\x7f]/);
+          // The same URL, each percent-encoded its own way (tiny-serve encodes anew, nginx keeps the request's).
+          expect(decodeURIComponent(String(theirs.headers.location)), path).toBe(decodeURIComponent(String(mine.headers.location)));
+        }
+        await stopServers();
+      }
+    } finally {
+      await stopServers();
+      work.cleanup();
+    }
+  });
+
+  it('a rewrite to a :param destination never serves a private file or leaves the root', async () => {
+    const probes: Probe[] = ['/docs/.env', '/docs/tiny-serve.json', '/docs/.hidden', '/docs/outside-link', '/docs/hello.txt', '/docs/nested', '/docs/serve.json'].map((path) => ({ path }));
+    const { mismatches } = await compareCase({ name: 'private rewrites', flags: [], config: { rewrites: [{ source: '/docs/:page', destination: '/:page' }] }, probes });
+    expect(mismatches).toBe('');
+  });
+
+  it('a rewrite destination with a query serves its path', async () => {
+    const rewrites = [{ source: '/q', destination: '/hello.txt?x=1' }, { source: '/d/:page', destination: '/nested/:page?from=d' }];
+    const probes: Probe[] = [{ path: '/q' }, { path: '/q?y=2' }, { path: '/d/page.html' }, { path: '/d/' }];
+    const { mismatches } = await compareCase({ name: 'rewrite queries', flags: [], config: { rewrites }, probes });
+    expect(mismatches).toBe('');
+  });
+
+  it('ranges and If-Modified-Since answer as tiny-serve: 416 headers once, ranges uncompressed, 304 for a later date', async () => {
+    const later = 'Fri, 01 Jan 2100 00:00:00 GMT';
+    const probes: Probe[] = [
+      { path: '/hello.txt', headers: { range: 'bytes=100-200' } },
+      { path: '/hello.txt', headers: { range: 'bytes=0-3' } },
+      { path: '/assets/lorem.txt', headers: { range: 'bytes=0-9', 'accept-encoding': 'gzip' } },
+      { path: '/assets/lorem.txt', headers: { 'accept-encoding': 'gzip' } },
+      { path: '/hello.txt', headers: { 'if-modified-since': later } },
+      { path: '/hello.txt', headers: { 'if-modified-since': 'Thu, 01 Jan 1970 00:00:01 GMT' } },
+      { path: '/assets/lorem.txt', headers: { 'if-modified-since': later, 'accept-encoding': 'gzip' } },
+    ];
+    const headers = ['access-control-allow-origin', 'x-frame-options', 'content-range', 'content-encoding'];
+    const { mismatches } = await compareCase({ name: 'ranges', flags: ['--cors', '--header', 'X-Frame-Options: DENY'], probes, headers });
+    expect(mismatches).toBe('');
+  });
+
+  it('TLS paths: the password file is written literally, a "$" in a certificate path is refused', async () => {
+    const certificates = makeCertificates();
+    const work = caseDirectory();
+    try {
+      const root = siteCopy(work.dir);
+      const odd = join(work.dir, 'a $dir');
+      mkdirSync(odd);
+      const copy = (from: string): string => {
+        const to = join(odd, from.split('/').pop()!);
+        writeFileSync(to, readFileSync(from));
+        return to;
+      };
+      const [cert, key, pass] = [copy(certificates.cert), copy(certificates.encryptedKey), copy(certificates.pass)];
+      const literal = await exportConfig('nginx', root, ['--ssl-cert', certificates.cert, '--ssl-key', certificates.encryptedKey, '--ssl-pass', pass]);
+      expect(literal.text).toContain(`ssl_password_file "${pass}";`);
+      const refused = await runCli(['export', 'nginx', root, '--ssl-cert', cert, '--ssl-key', key, '--ssl-pass', pass], undefined, 15_000);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('"$"');
+      expect(refused.stdout).toBe('');
+    } finally {
+      certificates.cleanup();
+      work.cleanup();
+    }
   });
 });
 

@@ -47,14 +47,26 @@ export function headerMaps(context: Context, out: Block): string[] {
   kindMaps(context, out);
   const lines: string[] = [];
   const slugs = new Set<string>();
+  out.comment("Each header's *_once value is empty on a 416: nginx sends a refused range through add_header twice (for the file, then for the 416).");
   for (const plan of plans) {
     let slug = plan.name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
     while (slugs.has(slug)) slug += '_';
     slugs.add(slug);
     const value = planValue(context, out, plan, slug);
-    if (value !== '""') lines.push(`add_header ${word(plan.name)} ${value} always;`);
+    if (value !== '""') lines.push(`add_header ${word(plan.name)} ${onceValue(context, out, value, slug)} always;`);
   }
   return lines;
+}
+
+/**
+ * A header's value for its add_header: empty on a 416. nginx's range filter refuses a range after
+ * add_header ran for the file, and the 416 then goes through the header filters again: without this,
+ * it would carry every header twice. `volatile`, since the first pass cached the value for a 200.
+ */
+function onceValue(context: Context, out: Block, value: string, slug: string): string {
+  const once = context.names.variable(`${slug}_once`);
+  out.block(`map $status ${once}`, (inner) => inner.line('volatile;').line('416 "";').line(`default ${value};`));
+  return once;
 }
 
 /** The variable or constant a plan's header is sent with, writing the maps it needs. */

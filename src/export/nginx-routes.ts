@@ -3,6 +3,7 @@
 // trailing-slash and clean-URL policies, rewrites, the single-page fallback, the 404 page), as maps
 // at http level, `if`s at server level that only set or return, and locations.
 import { isAbsolute, relative, sep } from 'node:path';
+import { patternShape } from '../http/patterns.js';
 import { patternRegex } from './regex.js';
 import { CONFIG_NAMES } from './site.js';
 import type { Context } from './nginx-context.js';
@@ -28,7 +29,8 @@ export function routeMaps(context: Context, out: Block): void {
     for (const prefix of prefixes) inner.line(`${regex(prefixRegex(prefix))} "";`);
     if (context.baseUrl === '') inner.line(`default ${v('request')};`);
     else {
-      inner.line(`${regex(`^${escapeRegex(settings.base.slice(0, -1))}(/.*)$`)} $1;`);
+      // (?s): a path may hold an encoded line break, which `.` would not take.
+      inner.line(`${regex(`(?s)^${escapeRegex(settings.base.slice(0, -1))}(/.*)$`)} $1;`);
       inner.line('default "";');
     }
   });
@@ -76,15 +78,34 @@ function outsideBase(context: Context, out: Block): void {
 }
 
 /** A destination with its `:params` as the map's captures (`$1`…), every other `$` literal. */
-function destinationValue(destination: string, params: string[], context: Context): string {
+function destinationValue(destination: string, params: string[], context: Context, literalText = (text: string): string => text): string {
   const pieces = destination.split(/(:[A-Za-z_][A-Za-z0-9_]*)/);
   const text = pieces
     .map((piece) => {
       const index = piece.startsWith(':') ? params.indexOf(piece.slice(1)) : -1;
-      return index === -1 ? interpolated(piece, context.names).slice(1, -1) : `$${index + 1}`;
+      return index === -1 ? interpolated(literalText(piece), context.names).slice(1, -1) : `$${index + 1}`;
     })
     .join('');
   return `"${text}"`;
+}
+
+/**
+ * A rewrite's destination as the path tiny-serve serves (parseTarget): without its query or fragment
+ * (the request's own query is kept).
+ */
+function rewritePath(destination: string): string {
+  return destination.split(/[?#]/)[0]!;
+}
+
+/** Literal text of a rewrite's destination as parseTarget decodes it (a malformed escape kept as it is). */
+function decodedPiece(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes;
+    }
+  });
 }
 
 /** Config redirects: the first rule matching the path gives the status and the Location. */
@@ -95,18 +116,53 @@ function redirectMaps(context: Context, out: Block): void {
   const rules = redirects.map((rule) => ({ ...rule, ...patternKey(rule.source) }));
   out.line();
   out.comment('Config redirects, first match wins; the query is kept unless the destination has one.');
-  out.block(`map ${v('path')} ${v('redirect_status')}`, (inner) => {
-    for (const rule of rules) inner.line(`${rule.key} ${rule.type ?? 301};`);
+  out.comment('A rule whose Location takes :params reads them from the request as it came (still percent-encoded: never a');
+  out.comment('line break), its segments counted as the path\'s; the key is the request, a space, and the path.');
+  const keyed = rules.map((rule) => ({ ...rule, key: usesParams(rule.destination, rule.params) ? rawParamsKey(rule.source, context) : requestKey(rule.key) }));
+  const key = `"$request_uri ${v('path')}"`;
+  out.block(`map ${key} ${v('redirect_status')}`, (inner) => {
+    for (const rule of keyed) inner.line(`${rule.key} ${rule.type ?? 301};`);
     inner.line('default "";');
   });
-  out.block(`map ${v('path')} ${v('redirect')}`, (inner) => {
-    for (const rule of rules) {
+  out.block(`map ${key} ${v('redirect')}`, (inner) => {
+    for (const rule of keyed) {
       const location = redirectLocation(rule.destination, context);
       const query = rule.destination.includes('?') ? '' : '$is_args$args';
       inner.line(`${rule.key} ${destinationValue(location, rule.params, context).slice(0, -1)}${query}";`);
     }
     inner.line('default "";');
   });
+}
+
+/** Whether a destination puts one of the source's :params in (a URL's `https://` is no param). */
+function usesParams(destination: string, params: string[]): boolean {
+  const names = destination.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').match(/:[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+  return names.some((name) => params.includes(name.slice(1)));
+}
+
+/** A rule's key on the path, as a key on "request path": any request (it holds no space), then the path. */
+function requestKey(pathKey: string): string {
+  return pathKey.replace(/^"~\^/, '"~^[^ ]* ');
+}
+
+/**
+ * The key of a redirect whose Location takes :params: the request's path counted segment by segment
+ * up to its last param (`//` and `/./` are no segments; a segment of one encoded dot, or one holding
+ * an encoded slash, would count otherwise than in the path: such a request matches no such rule),
+ * each param captured as sent; then the pattern on the decoded path, without captures.
+ */
+function rawParamsKey(source: string, context: Context): string {
+  const separator = '/+(?:\\./+)*(?!(?:\\.|%2[eE])[/? ])';
+  const segment = '(?:[^/?%\\s]|%(?!2[fF]))*';
+  // A param: no blank or control character (nginx refuses them in a request anyway), no encoded slash.
+  const param = '((?:[^/?%\\s\\x00-\\x1f\\x7f]|%(?!2[fF]))+)';
+  const base = context.settings.base.split('/').filter(Boolean).map(() => separator + segment);
+  const { segments } = patternShape(source);
+  const last = segments.map((part) => part.kind).lastIndexOf('param');
+  const raw = segments.slice(0, last + 1).map((part) => separator + (part.kind === 'param' ? param : segment));
+  const decoded = patternRegex(source).regex.replace(/\(\?P<[A-Za-z_][A-Za-z0-9_]*>/g, '(?:');
+  // The rest of the request is the decoded pattern's to check.
+  return regex(`^${[...base, ...raw].join('')}(?:[/?][^ ]*)? ${decoded.slice(1)}`);
 }
 
 /** A destination path under the base, never protocol-relative (as tiny-serve writes its Location); a URL as it is. */
@@ -153,17 +209,21 @@ function fallbackMaps(context: Context, out: Block): void {
     const rules = rewrites.map((rule) => ({ ...rule, ...patternKey(rule.source) }));
     out.line();
     out.comment('Config rewrites: the first rule matching a missing path; its destination served as a file, or as a directory by its index.');
-    out.block(`map ${v('path')} ${v('rewrite')}`, (inner) => {
-      for (const rule of rules) inner.line(`${rule.key} ${destinationValue(rule.destination, rule.params, context)};`);
+    out.block(`map ${v('path')} ${v('rewrite_target')}`, (inner) => {
+      for (const rule of rules) inner.line(`${rule.key} ${destinationValue(rewritePath(rule.destination), rule.params, context, decodedPiece)};`);
       inner.line('default "";');
     });
-    out.block(`map ${v('path')} ${v('rewrite_index')}`, (inner) => {
+    out.block(`map ${v('path')} ${v('rewrite_index_target')}`, (inner) => {
       for (const rule of rules) {
-        const index = `${rule.destination.replace(/\/+$/, '')}/index.html`;
-        inner.line(`${rule.key} ${destinationValue(index, rule.params, context)};`);
+        const index = `${rewritePath(rule.destination).replace(/\/+$/, '')}/index.html`;
+        inner.line(`${rule.key} ${destinationValue(index, rule.params, context, decodedPiece)};`);
       }
       inner.line('default "";');
     });
+    out.comment('A rewritten path that is private (a :param made it /.env) is missing, as tiny-serve has it: "" names no file.');
+    for (const name of ['rewrite', 'rewrite_index']) {
+      out.block(`map ${v(`${name}_target`)} ${v(name)}`, (inner) => inner.line(`${regex(privateRegex(context))} "";`).line(`default ${v(`${name}_target`)};`));
+    }
   }
   if (settings.single !== undefined) {
     out.line();
@@ -203,7 +263,7 @@ export function requestSteps(context: Context, out: Block): void {
     inner.line(`set ${v('request')} $uri;`);
     if (context.baseUrl !== '') {
       inner.comment('Inside the base, the site is served as if at /.');
-      inner.line(`rewrite ${literal(`^${escapeRegex(settings.base.slice(0, -1))}(${proxyExclusion(context)}/.*)$`)} $1;`);
+      inner.line(`rewrite ${literal(`(?s)^${escapeRegex(settings.base.slice(0, -1))}(${proxyExclusion(context)}/.*)$`)} $1;`);
     }
   });
   if (settings.cors) {
@@ -306,6 +366,10 @@ export function locations(context: Context, out: Block): void {
     directorySteps(context, inner);
     if (Array.isArray(settings.listing)) listingSteps(context, inner);
     if (settings.cleanUrls !== false) cleanRedirect(context, inner);
+    if (settings.compress) {
+      inner.comment('A range is of the file as it is: tiny-serve answers it 206 uncompressed (nginx would gzip the whole file instead).');
+      inner.block('if ($http_range)', (check) => check.line('gzip off;'));
+    }
   });
   out.line();
   const tries = [

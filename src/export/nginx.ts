@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { isCompressible } from '../http/encoding.js';
 import { contentTypes, effective, type Site, type Written } from './site.js';
 import type { Context } from './nginx-context.js';
-import { Block, interpolated, patternKey, word, type Names } from './nginx-syntax.js';
+import { UserError } from '../errors.js';
+import { Block, interpolated, literal, patternKey, word, type Names } from './nginx-syntax.js';
 import { headerMaps } from './nginx-headers.js';
 import { locations, requestSteps, routeMaps } from './nginx-routes.js';
 
@@ -63,6 +64,8 @@ function serverSettings(context: Context, out: Block): void {
   out.line('absolute_redirect off;');
   out.line('server_tokens off;');
   out.line(`etag ${settings.etag ? 'on' : 'off'};`);
+  out.comment('If-Modified-Since at or after the file\'s time is a 304, as in tiny-serve (nginx\'s default wants the exact time).');
+  out.line('if_modified_since before;');
   if (!settings.symlinks) {
     out.comment('tiny-serve follows links inside the root only; nginx cannot tell inside from outside, so it follows none.');
     out.line('disable_symlinks on from=$document_root;');
@@ -156,9 +159,20 @@ function tlsLines(context: Context, out: Block): void {
   if (site.tls === undefined || site.tls === 'self-signed') return;
   if (site.tls.key === undefined) return; // a .pfx bundle: said in a note
   out.line();
-  out.line(`ssl_certificate ${interpolated(site.tls.cert, names)};`);
-  out.line(`ssl_certificate_key ${interpolated(site.tls.key, names)};`);
-  if (site.tls.pass !== undefined) out.line(`ssl_password_file ${interpolated(site.tls.pass, names)};`);
+  out.line(`ssl_certificate ${certificatePath(site.tls.cert)};`);
+  out.line(`ssl_certificate_key ${certificatePath(site.tls.key)};`);
+  // ssl_password_file takes no variables: its path is written as it is.
+  if (site.tls.pass !== undefined) out.line(`ssl_password_file ${literal(site.tls.pass)};`);
+}
+
+/**
+ * A certificate or key path. nginx has no escape for `$` and reads one in these as a variable: even
+ * the `$` holder would switch nginx from loading the files once at startup (where `nginx -t` checks
+ * them) to loading them at every handshake. Refused instead, so that the config stays literal.
+ */
+function certificatePath(path: string): string {
+  if (path.includes('$')) throw new UserError(`cannot write ${JSON.stringify(path)} for nginx: a "$" in a certificate or key path makes nginx load it at every handshake; move or rename the file`);
+  return literal(path);
 }
 
 /** One add_header per header a response may carry; `always`, so 304s, 404s and redirects get them too. */
@@ -189,6 +203,7 @@ function noteFeatures(context: Context): void {
   if (!settings.symlinks) notes.push('symlinks inside the root answer 404 (nginx cannot follow links inside the root only, so it follows none); links leaving it answer 404 as in tiny-serve');
   else notes.push('with --symlinks nginx follows every link, to dotfiles outside the root too');
   notes.push('unreadable files answer 404 (tiny-serve answers 403)');
+  notes.push("a 416 (a range past the file's end) carries the file's headers (its Cache-Control, Vary: Accept-Encoding, no Content-Security-Policy) and nginx's page, where tiny-serve sends its own page's");
   if (options.auth !== undefined) notes.push('with --auth, targets nginx refuses while reading the request (%00, a malformed escape, an encoded .. above the root) answer 400 before credentials are asked for');
   if (options.auth !== undefined) notes.push('with --auth, the trailing-slash and clean-URL redirects are answered before credentials are asked for (they tell that a directory or page exists)');
   if (settings.listing !== false) notes.push("listings are nginx's autoindex page (HTML only: no JSON, no sorting; it shows config files)");
@@ -198,7 +213,7 @@ function noteFeatures(context: Context): void {
   if (site.tls === 'self-signed') notes.push('--ssl makes its own certificate: nginx needs ssl_certificate and ssl_certificate_key (this config listens over plain HTTP)');
   else if (site.tls !== undefined && site.tls.key === undefined) notes.push('a .pfx/.p12 bundle: nginx reads PEM files (openssl pkcs12 -in bundle.pfx -nokeys/-nocerts); this config listens over plain HTTP');
   if ((options.redirects ?? []).some((rule) => /:[A-Za-z_]/.test(rule.destination.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')) && patternKey(rule.source).params.length > 0)) {
-    notes.push('a redirect puts a :param into its Location as the path had it, decoded (tiny-serve percent-encodes it: a space is %20)');
+    notes.push('a redirect puts a :param into its Location as the request encoded it (tiny-serve encodes it anew: ":" as %3A, %41 as A); a request with an encoded slash (%2F) or a one-dot segment before the param takes no such redirect');
   }
   if (settings.listing !== false && (options.rewrites ?? []).some((rule) => isUnindexedDirectory(site.root, rule.destination))) {
     notes.push('a rewrite to a directory without index.html answers 404 (tiny-serve serves its listing)');
