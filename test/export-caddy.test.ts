@@ -239,6 +239,30 @@ describe('caddy export: rewrites', () => {
   });
 });
 
+describe('caddy export: rewrites to private paths', () => {
+  it('answers a destination that is private (a dotfile, the config file, a dot-directory, a link out of the root) as missing, as tiny-serve does', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      flags: [],
+      config: {
+        rewrites: [
+          { source: '/docs/:page', destination: '/:page' },
+          { source: '/more/:dir/:file', destination: '/:dir/:file' },
+        ],
+      },
+      probes: [
+        { path: '/docs/.env' },
+        { path: '/docs/tiny-serve.json' },
+        { path: '/more/.hidden/secret.txt' },
+        { path: '/more/outside-link/secret.txt' },
+        { path: '/docs/hello.txt' },
+        { path: '/more/.well-known/security.txt' },
+        { path: '/more/nested/page.html' },
+      ],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+});
+
 describe('caddy export: CORS preflights', () => {
   it('answers preflights as tiny-serve does: the requested header names echoed when they are all tokens, else its default list', async () => {
     const preflight = (requested?: string): Probe => ({

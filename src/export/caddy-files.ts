@@ -82,7 +82,7 @@ function stillMissing(context: Context): string[] {
 
 /**
  * tiny-serve's private paths (dotfiles and dot-directories but /.well-known/, the config file,
- * links out of the root) are missing: marked once, on the path as asked; a rewrite to a file clears the mark.
+ * links out of the root) are missing: marked on the path as asked, and again on a rewrite's destination.
  */
 export function privateStep(context: Context): string[] {
   return [
@@ -196,7 +196,9 @@ export function rewriteSteps(context: Context): string[] {
       ? [`${destination}index.html`]
       : [destination, `${destination}/index.html`, ...(context.settings.cleanUrls === true ? [`${destination}.html`] : [])];
     const found = block(`@${name}_found`, file(context, candidates.map(token).join(' ')));
-    lines.push(...block(`route @${name}`, [...found, ...block(`route @${name}_found`, ['rewrite {file_match.relative}', 'vars private no'])]));
+    // The file found is private (or missing) by its own path, as tiny-serve judges a rewritten path: marked again.
+    const served = ['rewrite {file_match.relative}', `@${name}_private ${pathRegex(`${name}_private`, context.privateRegex)}`, 'vars private no', `vars @${name}_private private yes`];
+    lines.push(...block(`route @${name}`, [...found, ...block(`route @${name}_found`, served)]));
     earlier.push({ regex: regex.replace(/\(\?P<[A-Za-z_][A-Za-z0-9_]*>/g, '(?:'), negated });
   });
   return [...lines, ''];
