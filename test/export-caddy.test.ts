@@ -2,7 +2,7 @@
 // may legitimately do differently, each with its reason; then what only Caddy's export has: the
 // proxy, HTTPS, the password file, header rules on 401s, and values that must not become config.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -310,6 +310,21 @@ describe('caddy export: HTTPS', () => {
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
   });
 
+  it('reads certificate and key paths holding braces, $ and spaces as they are (Caddy loads them with no placeholders)', async () => {
+    const certificates = makeCertificates();
+    cleanups.push(certificates.cleanup);
+    const named = join(certificates.dir, 'tls {x} $y');
+    mkdirSync(named);
+    copyFileSync(certificates.cert, join(named, 'cert.pem'));
+    copyFileSync(certificates.key, join(named, 'key.pem'));
+    const { mismatches, exported, log } = await compareCase({
+      flags: ['--ssl-cert', join(named, 'cert.pem'), '--ssl-key', join(named, 'key.pem')],
+      https: true,
+      probes: [{ path: '/hello.txt' }, { path: '/missing' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
   it('says what differs for --ssl (Caddy makes its own certificate) and for a PKCS#12 bundle', async () => {
     const certificates = makeCertificates();
     cleanups.push(certificates.cleanup);
@@ -385,6 +400,60 @@ describe('caddy export: no name or value becomes configuration', () => {
     });
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
     expect(exported).toMatch(/^# Differs: the root's path holds \\, \*, \? or \[/m);
+  });
+});
+
+/**
+ * Caddy replaces `{$NAME}` and `{$NAME:default}` in the Caddyfile's raw text (the harness runs it
+ * with HOME set to the case directory); a value holding them must still arrive as it is written.
+ */
+describe('caddy export: values holding {$ (Caddy reads them as environment variables)', () => {
+  afterEach(() => {
+    delete process.env.SECRET_TOKEN;
+  });
+
+  it('writes {$ in roots, header values, header rule sources, redirect and rewrite destinations and the --single file so that Caddy reads it literally', async () => {
+    process.env.SECRET_TOKEN = 's3cr3t-value';
+    const { mismatches, exported, log } = await compareCase({
+      siteName: 'site{$HOME}',
+      flags: ['--header', 'X-A: {$', '--header', 'X-B: {$SECRET_TOKEN} {{$HOME}}', '--single', 'app{$HOME}.html'],
+      config: {
+        redirects: [{ source: '/go', destination: '/hello.txt?to={$HOME:x}' }],
+        rewrites: [{ source: '/r/:name', destination: '/env{$HOME}.:name' }],
+        headers: [{ source: '/{$HOME,hello}.txt', headers: [{ key: 'X-Leak', value: '{$SECRET_TOKEN:none}' }] }],
+      },
+      files: { 'app{$HOME}.html': '<p>app</p>\n', 'env{$HOME}.txt': 'env file\n' },
+      headers: ['x-a', 'x-b', 'x-leak'],
+      probes: [{ path: '/hello.txt' }, { path: '/go' }, { path: '/r/txt' }, { path: '/deep/link', headers: { accept: 'text/html' } }, { path: '/missing' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+    expect(exported).not.toContain('{$');
+  });
+
+  it('writes {$ in a root that ends with it (Caddy would delete up to the next brace, across lines)', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      siteName: 'www{$',
+      flags: ['--base', '/b{$HOME}/', '--clean-urls'],
+      probes: [{ path: '/b%7B$HOME%7D/hello.txt' }, { path: '/b%7B$HOME%7D/nested' }, { path: '/b%7B$HOME%7D/nested/page' }, { path: '/' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
+  it('refuses a certificate, key or password file path holding {$, which Caddy reads with no escape', async () => {
+    const certificates = makeCertificates();
+    cleanups.push(certificates.cleanup);
+    const work = caseDirectory();
+    cleanups.push(work.cleanup);
+    const named = join(work.dir, 'tls{$HOME}');
+    mkdirSync(named);
+    copyFileSync(certificates.cert, join(named, 'cert.pem'));
+    copyFileSync(certificates.key, join(named, 'key.pem'));
+    const root = siteCopy(work.dir);
+    await expect(exportConfig('caddy', root, ['--ssl-cert', join(named, 'cert.pem'), '--ssl-key', certificates.key])).rejects.toThrow(
+      /cannot write the certificate path ".*tls\{\$HOME\}\/cert\.pem" for Caddy: it holds "\{\$", which Caddy replaces with an environment variable/,
+    );
+    await expect(exportConfig('caddy', root, ['--ssl-cert', certificates.cert, '--ssl-key', join(named, 'key.pem')])).rejects.toThrow(/cannot write the key path/);
+    await expect(exportConfig('caddy', root, ['--auth', 'ada:lovelace', '--output', join(named, 'site.caddy')])).rejects.toThrow(/cannot write the password file path/);
   });
 });
 
