@@ -355,6 +355,23 @@ describe('caddy export: --auth', () => {
     expect(statSync(`${output}.htpasswd`).mode & 0o777).toBe(0o600);
   });
 
+  it('reads a user name with blanks, quotes, braces and {$ back as it is (the password file line is a Caddyfile token)', async () => {
+    const user = 'my "user" {x} {$HOME}';
+    const work = caseDirectory();
+    cleanups.push(work.cleanup);
+    const root = siteCopy(work.dir);
+    const [ourPort, theirPort] = [await freePort(), await freePort()];
+    const output = join(work.dir, 'exported.conf');
+    const flags = ['--auth', `${user}:pass word`];
+    await exportConfig('caddy', root, [...flags, '-p', String(theirPort), '-H', '127.0.0.1', '--output', output]);
+    const ours = await startTinyServe(root, flags, ourPort);
+    const theirs = await startCaddy(readFileSync(output, 'utf8'), theirPort, work.dir);
+    const probes: Probe[] = [{ path: '/hello.txt', headers: basic(`${user}:pass word`) }, { path: '/hello.txt', headers: basic('my:pass word') }, { path: '/hello.txt' }];
+    const mismatches = report(await compare(ours, theirs, probes, [...FIELDS, 'www-authenticate'], ALLOWANCES));
+    expect(mismatches, `${mismatches}\n--- password file ---\n${readFileSync(`${output}.htpasswd`, 'utf8')}\n--- caddy log ---\n${theirs.log()}`).toBe('');
+    expect((await send(theirs, probes[0]!)).status).toBe(200);
+  });
+
   it('keeps header rules that remove an option header on 401 answers (Caddy drops deferred changes on errors)', async () => {
     const work = caseDirectory();
     cleanups.push(work.cleanup);

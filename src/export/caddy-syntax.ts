@@ -49,6 +49,16 @@ export function verbatim(text: string, what: string): string {
   return token(text);
 }
 
+/**
+ * The user name on a line of the password file the Caddyfile imports (`user <hash>`), as one token
+ * that reads back as it is. Two replacers run over it: the import's, which knows no placeholders
+ * but reads the `\{` `\}` escapes, then basicauth's when Caddy starts, which knows `{env.…}` (an
+ * unescaped `{x}` in a name would become empty): so the braces are escaped twice.
+ */
+export function passwordFileUser(user: string): string {
+  return token(escapeBraces(escapeBraces(user)));
+}
+
 /** Why a value cannot be written for Caddy. */
 export function envRefusal(what: string, text: string): string {
   return `cannot write ${what} ${JSON.stringify(text)} for Caddy: it holds "${ENV_OPEN}", which Caddy replaces with an environment variable`;
