@@ -456,6 +456,16 @@ describe('caddy export: values holding {$ (Caddy reads them as environment varia
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
   });
 
+  it('matches a path that ends with a brace (a regex literal brace before its end anchor)', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      flags: ['--base', '/b{/'],
+      config: { headers: [{ source: '/nested/a\\{', headers: [{ key: 'X-Brace', value: 'yes' }] }] },
+      headers: ['x-brace'],
+      probes: [{ path: '/b%7B' }, { path: '/b%7B/hello.txt' }, { path: '/b%7B/nested/a%7B' }, { path: '/b%7B/nested/a' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
   it('refuses a certificate, key or password file path holding {$, which Caddy reads with no escape', async () => {
     const certificates = makeCertificates();
     cleanups.push(certificates.cleanup);
