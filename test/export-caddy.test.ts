@@ -263,6 +263,18 @@ describe('caddy export: rewrites to private paths', () => {
   });
 });
 
+describe("caddy export: the site's 404 page", () => {
+  it('is answered without the headers of a file (Accept-Ranges, ETag, Last-Modified), as tiny-serve answers it', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      flags: [],
+      headers: ['accept-ranges', 'etag', 'last-modified'],
+      probes: [{ path: '/missing' }, { path: '/nested/missing.txt' }, { path: '/missing', method: 'HEAD' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+    expect(exported).toMatch(/^# Differs: a Range that no byte of the file satisfies gets Caddy's own 416 answer/m);
+  });
+});
+
 describe('caddy export: CORS preflights', () => {
   it('answers preflights as tiny-serve does: the requested header names echoed when they are all tokens, else its default list', async () => {
     const preflight = (requested?: string): Probe => ({

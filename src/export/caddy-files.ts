@@ -243,6 +243,9 @@ export function serveStep(context: Context): string[] {
   return [...comment('A file: served with the type, caching and Vary tiny-serve gives it.'), ...block('@servable', servable(context)), ...block('route @servable', lines), ''];
 }
 
+/** The headers file_server gives a file that tiny-serve's 404 page has not: it answers no ranges, and its page has no validators. */
+const PAGE_NOT_FILE = ['header -Accept-Ranges', 'header -Etag', 'header -Last-Modified'];
+
 /** Nothing found: the proxy fallback, else the site's 404.html with status 404, else tiny-serve's own page. */
 export function notFoundStep(context: Context): string[] {
   const fallback = proxyFallback(context);
@@ -251,7 +254,7 @@ export function notFoundStep(context: Context): string[] {
   return [
     ...comment("Not found: the site's 404.html, else tiny-serve's page."),
     ...block('@has_404_page', file(context, '/404.html')),
-    ...block('route @has_404_page', ['rewrite * /404.html', ...PAGE_HEADERS, ...vary, ...block('file_server', ['disable_canonical_uris', 'status 404'])]),
+    ...block('route @has_404_page', ['rewrite * /404.html', ...PAGE_HEADERS, ...vary, ...PAGE_NOT_FILE, ...block('file_server', ['disable_canonical_uris', 'status 404'])]),
     ...block('route', [...builtInPage(404, vary)]),
   ];
 }

@@ -156,4 +156,5 @@ function featureNotes(context: Context): void {
   if (settings.unlisted.length > 0) noteOnce(context, "unlisted names still show in Caddy's listings (they are served alike).");
   if (settings.renderSingle) noteOnce(context, "renderSingle is not written: a directory's only file is not served for it.");
   if (site.options.watch) noteOnce(context, '--watch: Caddy has no live reload.');
+  noteOnce(context, "a Range that no byte of the file satisfies gets Caddy's own 416 answer (plain text, with the file's validators), where tiny-serve answers its HTML page.");
 }
