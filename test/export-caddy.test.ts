@@ -2,7 +2,7 @@
 // may legitimately do differently, each with its reason; then what only Caddy's export has: the
 // proxy, HTTPS, the password file, header rules on 401s, and values that must not become config.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -260,6 +260,35 @@ describe('caddy export: rewrites to private paths', () => {
       ],
     });
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+});
+
+describe('caddy export: listings', () => {
+  it('leave out the names tiny-serve leaves out: the config file at the root only, links out of the root (with and without trailing slashes)', async () => {
+    for (const trailingSlash of [true, false]) {
+      const work = caseDirectory();
+      cleanups.push(work.cleanup);
+      const root = siteCopy(work.dir, { trailingSlash });
+      rmSync(join(root, 'index.html')); // the root listed
+      writeFileSync(join(root, 'no-index', 'serve.json'), '{}');
+      const [ourPort, theirPort] = [await freePort(), await freePort()];
+      const exported = await exportConfig('caddy', root, ['-p', String(theirPort), '-H', '127.0.0.1']);
+      const ours = await startTinyServe(root, [], ourPort);
+      const theirs = await startCaddy(exported.text, theirPort, work.dir);
+      const listed = async (server: typeof ours, path: string): Promise<string[]> => {
+        const body = (await send(server, { path })).body.toString();
+        return ['tiny-serve.json', 'serve.json', 'outside-link', 'hello.txt', '.env', 'page.txt'].filter((name) => body.includes(`${name}<`) || body.includes(`${name}"`));
+      };
+      const expected: [string, string[]][] = [
+        ['/', ['hello.txt']],
+        [trailingSlash ? '/no-index/' : '/no-index', ['serve.json']],
+      ];
+      for (const [path, names] of expected) {
+        expect(await listed(ours, path)).toEqual(names);
+        expect(await listed(theirs, path), `${path} (trailingSlash ${trailingSlash})\n--- exported ---\n${exported.text}`).toEqual(names);
+      }
+      await stopServers();
+    }
   });
 });
 

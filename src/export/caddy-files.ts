@@ -115,25 +115,48 @@ export function directorySteps(context: Context): string[] {
   return [...lines, ''];
 }
 
-/** Caddy's own listing (its page differs from tiny-serve's), with tiny-serve's headers and without the names it hides. */
+/**
+ * Caddy's own listing (its page differs from tiny-serve's), with tiny-serve's headers and without
+ * the names it hides: dot names everywhere, and in their own directory the config files at the root
+ * and the other private paths. Caddy's `hide` matches a listed entry by its name alone (a path
+ * given to it hides nothing there), so each such directory has its own file_server.
+ */
 function listingAnswer(context: Context): string[] {
-  const hidden = ['.*', ...configPathsAtRoot(context)].map((name) => token(escapeBraces(name)));
   // Caddy's listing redirects a directory asked for without its slash (whatever disable_canonical_uris says)
   // unless the last name was rewritten: `/dir/.` is the same directory under another last name.
   const slashed = context.settings.trailingSlash ? [] : ['rewrite * {path}/.'];
+  const browse = (matcher: string, names: string[]): string[] =>
+    block(`file_server ${matcher}browse`, ['disable_canonical_uris', `hide ${['.*', ...names.map(hiddenName)].join(' ')}`]);
+  const directories = [...hiddenNamesByDirectory(context)].flatMap(([directory, names], index) => {
+    const name = `listing_${index + 1}`;
+    return [`@${name} ${pathRegex(name, `^${regexLiteral(directory)}/?\\.?$`)}`, ...browse(`@${name} `, names)];
+  });
   return [
     ...slashed,
     `header ?Cache-Control ${NO_CACHE}`,
     'header ?X-Content-Type-Options nosniff',
     ...deferred('', 'Vary Accept'),
-    ...block('file_server browse', ['disable_canonical_uris', `hide ${hidden.join(' ')}`]),
+    ...(directories.length > 0 ? comment('Directories with private names besides dot names (the path as listed: `/dir/` or, rewritten, `/dir/.`).') : []),
+    ...directories,
+    ...browse('', []),
   ];
 }
 
-/** The config file names as file paths at the root, for `hide` (a glob: its special characters escaped). */
-function configPathsAtRoot({ site }: Context): string[] {
-  const root = site.root.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
-  return ['tiny-serve.json', 'serve.json'].map((name) => `${root}/${name}`);
+/** The names tiny-serve hides besides dot names, by the directory (`/`, `/a/b/`) they are listed in. */
+function hiddenNamesByDirectory(context: Context): Map<string, string[]> {
+  const byDirectory = new Map<string, string[]>([['/', ['tiny-serve.json', 'serve.json']]]);
+  for (const path of context.hiddenPaths) {
+    const at = path.lastIndexOf('/') + 1;
+    const [directory, name] = [path.slice(0, at), path.slice(at)];
+    const names = byDirectory.get(directory) ?? [];
+    if (!name.startsWith('.') && !names.includes(name)) byDirectory.set(directory, [...names, name]);
+  }
+  return byDirectory;
+}
+
+/** A name for `hide`: a glob (its special characters escaped) that Caddy replaces placeholders in. */
+function hiddenName(name: string): string {
+  return token(escapeBraces(name.replace(/[*?[\]\\]/g, (char) => `\\${char}`)));
 }
 
 /** Clean URLs on for every path (a list of patterns is not written: said in a note). */

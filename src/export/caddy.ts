@@ -27,7 +27,8 @@ export function writeCaddy(site: Site): Written {
   const notes: string[] = [];
   const base = settings.base.slice(0, -1);
   const baseUrl = base.split('/').map(encodeURIComponent).join('/');
-  const context: Context = { site, settings, notes, base, baseUrl, privateRegex: privatePathRegex(hiddenExtras(site, settings, notes)) };
+  const hiddenPaths = hiddenExtras(site, settings, notes);
+  const context: Context = { site, settings, notes, base, baseUrl, privateRegex: privatePathRegex(hiddenPaths), hiddenPaths };
   const body = [
     ...serverLines(context),
     `root * ${literal(site.root)}`,
