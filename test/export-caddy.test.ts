@@ -2,7 +2,7 @@
 // may legitimately do differently, each with its reason; then what only Caddy's export has: the
 // proxy, HTTPS, the password file, header rules on 401s, and values that must not become config.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -239,6 +239,71 @@ describe('caddy export: rewrites', () => {
   });
 });
 
+describe('caddy export: rewrites to private paths', () => {
+  it('answers a destination that is private (a dotfile, the config file, a dot-directory, a link out of the root) as missing, as tiny-serve does', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      flags: [],
+      config: {
+        rewrites: [
+          { source: '/docs/:page', destination: '/:page' },
+          { source: '/more/:dir/:file', destination: '/:dir/:file' },
+        ],
+      },
+      probes: [
+        { path: '/docs/.env' },
+        { path: '/docs/tiny-serve.json' },
+        { path: '/more/.hidden/secret.txt' },
+        { path: '/more/outside-link/secret.txt' },
+        { path: '/docs/hello.txt' },
+        { path: '/more/.well-known/security.txt' },
+        { path: '/more/nested/page.html' },
+      ],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+});
+
+describe('caddy export: listings', () => {
+  it('leave out the names tiny-serve leaves out: the config file at the root only, links out of the root (with and without trailing slashes)', async () => {
+    for (const trailingSlash of [true, false]) {
+      const work = caseDirectory();
+      cleanups.push(work.cleanup);
+      const root = siteCopy(work.dir, { trailingSlash });
+      rmSync(join(root, 'index.html')); // the root listed
+      writeFileSync(join(root, 'no-index', 'serve.json'), '{}');
+      const [ourPort, theirPort] = [await freePort(), await freePort()];
+      const exported = await exportConfig('caddy', root, ['-p', String(theirPort), '-H', '127.0.0.1']);
+      const ours = await startTinyServe(root, [], ourPort);
+      const theirs = await startCaddy(exported.text, theirPort, work.dir);
+      const listed = async (server: typeof ours, path: string): Promise<string[]> => {
+        const body = (await send(server, { path })).body.toString();
+        return ['tiny-serve.json', 'serve.json', 'outside-link', 'hello.txt', '.env', 'page.txt'].filter((name) => body.includes(`${name}<`) || body.includes(`${name}"`));
+      };
+      const expected: [string, string[]][] = [
+        ['/', ['hello.txt']],
+        [trailingSlash ? '/no-index/' : '/no-index', ['serve.json']],
+      ];
+      for (const [path, names] of expected) {
+        expect(await listed(ours, path)).toEqual(names);
+        expect(await listed(theirs, path), `${path} (trailingSlash ${trailingSlash})\n--- exported ---\n${exported.text}`).toEqual(names);
+      }
+      await stopServers();
+    }
+  });
+});
+
+describe("caddy export: the site's 404 page", () => {
+  it('is answered without the headers of a file (Accept-Ranges, ETag, Last-Modified), as tiny-serve answers it', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      flags: [],
+      headers: ['accept-ranges', 'etag', 'last-modified'],
+      probes: [{ path: '/missing' }, { path: '/nested/missing.txt' }, { path: '/missing', method: 'HEAD' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+    expect(exported).toMatch(/^# Differs: a Range that no byte of the file satisfies gets Caddy's own 416 answer/m);
+  });
+});
+
 describe('caddy export: CORS preflights', () => {
   it('answers preflights as tiny-serve does: the requested header names echoed when they are all tokens, else its default list', async () => {
     const preflight = (requested?: string): Probe => ({
@@ -286,6 +351,21 @@ describe('caddy export: HTTPS', () => {
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
   });
 
+  it('reads certificate and key paths holding braces, $ and spaces as they are (Caddy loads them with no placeholders)', async () => {
+    const certificates = makeCertificates();
+    cleanups.push(certificates.cleanup);
+    const named = join(certificates.dir, 'tls {x} $y');
+    mkdirSync(named);
+    copyFileSync(certificates.cert, join(named, 'cert.pem'));
+    copyFileSync(certificates.key, join(named, 'key.pem'));
+    const { mismatches, exported, log } = await compareCase({
+      flags: ['--ssl-cert', join(named, 'cert.pem'), '--ssl-key', join(named, 'key.pem')],
+      https: true,
+      probes: [{ path: '/hello.txt' }, { path: '/missing' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
   it('says what differs for --ssl (Caddy makes its own certificate) and for a PKCS#12 bundle', async () => {
     const certificates = makeCertificates();
     cleanups.push(certificates.cleanup);
@@ -314,6 +394,23 @@ describe('caddy export: --auth', () => {
     expect(config).not.toContain(encoded);
     expect(bcrypt.compareSync('lovelace', Buffer.from(encoded!, 'base64').toString())).toBe(true);
     expect(statSync(`${output}.htpasswd`).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads a user name with blanks, quotes, braces and {$ back as it is (the password file line is a Caddyfile token)', async () => {
+    const user = 'my "user" {x} {$HOME}';
+    const work = caseDirectory();
+    cleanups.push(work.cleanup);
+    const root = siteCopy(work.dir);
+    const [ourPort, theirPort] = [await freePort(), await freePort()];
+    const output = join(work.dir, 'exported.conf');
+    const flags = ['--auth', `${user}:pass word`];
+    await exportConfig('caddy', root, [...flags, '-p', String(theirPort), '-H', '127.0.0.1', '--output', output]);
+    const ours = await startTinyServe(root, flags, ourPort);
+    const theirs = await startCaddy(readFileSync(output, 'utf8'), theirPort, work.dir);
+    const probes: Probe[] = [{ path: '/hello.txt', headers: basic(`${user}:pass word`) }, { path: '/hello.txt', headers: basic('my:pass word') }, { path: '/hello.txt' }];
+    const mismatches = report(await compare(ours, theirs, probes, [...FIELDS, 'www-authenticate'], ALLOWANCES));
+    expect(mismatches, `${mismatches}\n--- password file ---\n${readFileSync(`${output}.htpasswd`, 'utf8')}\n--- caddy log ---\n${theirs.log()}`).toBe('');
+    expect((await send(theirs, probes[0]!)).status).toBe(200);
   });
 
   it('keeps header rules that remove an option header on 401 answers (Caddy drops deferred changes on errors)', async () => {
@@ -361,6 +458,70 @@ describe('caddy export: no name or value becomes configuration', () => {
     });
     expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
     expect(exported).toMatch(/^# Differs: the root's path holds \\, \*, \? or \[/m);
+  });
+});
+
+/**
+ * Caddy replaces `{$NAME}` and `{$NAME:default}` in the Caddyfile's raw text (the harness runs it
+ * with HOME set to the case directory); a value holding them must still arrive as it is written.
+ */
+describe('caddy export: values holding {$ (Caddy reads them as environment variables)', () => {
+  afterEach(() => {
+    delete process.env.SECRET_TOKEN;
+  });
+
+  it('writes {$ in roots, header values, header rule sources, redirect and rewrite destinations and the --single file so that Caddy reads it literally', async () => {
+    process.env.SECRET_TOKEN = 's3cr3t-value';
+    const { mismatches, exported, log } = await compareCase({
+      siteName: 'site{$HOME}',
+      flags: ['--header', 'X-A: {$', '--header', 'X-B: {$SECRET_TOKEN} {{$HOME}}', '--single', 'app{$HOME}.html'],
+      config: {
+        redirects: [{ source: '/go', destination: '/hello.txt?to={$HOME:x}' }],
+        rewrites: [{ source: '/r/:name', destination: '/env{$HOME}.:name' }],
+        headers: [{ source: '/{$HOME,hello}.txt', headers: [{ key: 'X-Leak', value: '{$SECRET_TOKEN:none}' }] }],
+      },
+      files: { 'app{$HOME}.html': '<p>app</p>\n', 'env{$HOME}.txt': 'env file\n' },
+      headers: ['x-a', 'x-b', 'x-leak'],
+      probes: [{ path: '/hello.txt' }, { path: '/go' }, { path: '/r/txt' }, { path: '/deep/link', headers: { accept: 'text/html' } }, { path: '/missing' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+    expect(exported).not.toContain('{$');
+  });
+
+  it('writes {$ in a root that ends with it (Caddy would delete up to the next brace, across lines)', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      siteName: 'www{$',
+      flags: ['--base', '/b{$HOME}/', '--clean-urls'],
+      probes: [{ path: '/b%7B$HOME%7D/hello.txt' }, { path: '/b%7B$HOME%7D/nested' }, { path: '/b%7B$HOME%7D/nested/page' }, { path: '/' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
+  it('matches a path that ends with a brace (a regex literal brace before its end anchor)', async () => {
+    const { mismatches, exported, log } = await compareCase({
+      flags: ['--base', '/b{/'],
+      config: { headers: [{ source: '/nested/a\\{', headers: [{ key: 'X-Brace', value: 'yes' }] }] },
+      headers: ['x-brace'],
+      probes: [{ path: '/b%7B' }, { path: '/b%7B/hello.txt' }, { path: '/b%7B/nested/a%7B' }, { path: '/b%7B/nested/a' }],
+    });
+    expect(mismatches, `${mismatches}\n--- exported ---\n${exported}\n--- caddy log ---\n${log}`).toBe('');
+  });
+
+  it('refuses a certificate, key or password file path holding {$, which Caddy reads with no escape', async () => {
+    const certificates = makeCertificates();
+    cleanups.push(certificates.cleanup);
+    const work = caseDirectory();
+    cleanups.push(work.cleanup);
+    const named = join(work.dir, 'tls{$HOME}');
+    mkdirSync(named);
+    copyFileSync(certificates.cert, join(named, 'cert.pem'));
+    copyFileSync(certificates.key, join(named, 'key.pem'));
+    const root = siteCopy(work.dir);
+    await expect(exportConfig('caddy', root, ['--ssl-cert', join(named, 'cert.pem'), '--ssl-key', certificates.key])).rejects.toThrow(
+      /cannot write the certificate path ".*tls\{\$HOME\}\/cert\.pem" for Caddy: it holds "\{\$", which Caddy replaces with an environment variable/,
+    );
+    await expect(exportConfig('caddy', root, ['--ssl-cert', certificates.cert, '--ssl-key', join(named, 'key.pem')])).rejects.toThrow(/cannot write the key path/);
+    await expect(exportConfig('caddy', root, ['--auth', 'ada:lovelace', '--output', join(named, 'site.caddy')])).rejects.toThrow(/cannot write the password file path/);
   });
 });
 

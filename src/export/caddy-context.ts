@@ -16,6 +16,8 @@ export interface Context {
   baseUrl: string;
   /** tiny-serve's private paths, root-relative (see privatePathRegex). */
   privateRegex: string;
+  /** The private paths besides dot names and the config names at the root: links out of the root, a --config file inside it. */
+  hiddenPaths: string[];
 }
 
 /** The headers of tiny-serve's own pages (404, 405, redirects): `?` leaves a value an option header gave. */

@@ -82,7 +82,7 @@ function stillMissing(context: Context): string[] {
 
 /**
  * tiny-serve's private paths (dotfiles and dot-directories but /.well-known/, the config file,
- * links out of the root) are missing: marked once, on the path as asked; a rewrite to a file clears the mark.
+ * links out of the root) are missing: marked on the path as asked, and again on a rewrite's destination.
  */
 export function privateStep(context: Context): string[] {
   return [
@@ -115,25 +115,48 @@ export function directorySteps(context: Context): string[] {
   return [...lines, ''];
 }
 
-/** Caddy's own listing (its page differs from tiny-serve's), with tiny-serve's headers and without the names it hides. */
+/**
+ * Caddy's own listing (its page differs from tiny-serve's), with tiny-serve's headers and without
+ * the names it hides: dot names everywhere, and in their own directory the config files at the root
+ * and the other private paths. Caddy's `hide` matches a listed entry by its name alone (a path
+ * given to it hides nothing there), so each such directory has its own file_server.
+ */
 function listingAnswer(context: Context): string[] {
-  const hidden = ['.*', ...configPathsAtRoot(context)].map((name) => token(escapeBraces(name)));
   // Caddy's listing redirects a directory asked for without its slash (whatever disable_canonical_uris says)
   // unless the last name was rewritten: `/dir/.` is the same directory under another last name.
   const slashed = context.settings.trailingSlash ? [] : ['rewrite * {path}/.'];
+  const browse = (matcher: string, names: string[]): string[] =>
+    block(`file_server ${matcher}browse`, ['disable_canonical_uris', `hide ${['.*', ...names.map(hiddenName)].join(' ')}`]);
+  const directories = [...hiddenNamesByDirectory(context)].flatMap(([directory, names], index) => {
+    const name = `listing_${index + 1}`;
+    return [`@${name} ${pathRegex(name, `^${regexLiteral(directory)}/?\\.?$`)}`, ...browse(`@${name} `, names)];
+  });
   return [
     ...slashed,
     `header ?Cache-Control ${NO_CACHE}`,
     'header ?X-Content-Type-Options nosniff',
     ...deferred('', 'Vary Accept'),
-    ...block('file_server browse', ['disable_canonical_uris', `hide ${hidden.join(' ')}`]),
+    ...(directories.length > 0 ? comment('Directories with private names besides dot names (the path as listed: `/dir/` or, rewritten, `/dir/.`).') : []),
+    ...directories,
+    ...browse('', []),
   ];
 }
 
-/** The config file names as file paths at the root, for `hide` (a glob: its special characters escaped). */
-function configPathsAtRoot({ site }: Context): string[] {
-  const root = site.root.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
-  return ['tiny-serve.json', 'serve.json'].map((name) => `${root}/${name}`);
+/** The names tiny-serve hides besides dot names, by the directory (`/`, `/a/b/`) they are listed in. */
+function hiddenNamesByDirectory(context: Context): Map<string, string[]> {
+  const byDirectory = new Map<string, string[]>([['/', ['tiny-serve.json', 'serve.json']]]);
+  for (const path of context.hiddenPaths) {
+    const at = path.lastIndexOf('/') + 1;
+    const [directory, name] = [path.slice(0, at), path.slice(at)];
+    const names = byDirectory.get(directory) ?? [];
+    if (!name.startsWith('.') && !names.includes(name)) byDirectory.set(directory, [...names, name]);
+  }
+  return byDirectory;
+}
+
+/** A name for `hide`: a glob (its special characters escaped) that Caddy replaces placeholders in. */
+function hiddenName(name: string): string {
+  return token(escapeBraces(name.replace(/[*?[\]\\]/g, (char) => `\\${char}`)));
 }
 
 /** Clean URLs on for every path (a list of patterns is not written: said in a note). */
@@ -196,7 +219,9 @@ export function rewriteSteps(context: Context): string[] {
       ? [`${destination}index.html`]
       : [destination, `${destination}/index.html`, ...(context.settings.cleanUrls === true ? [`${destination}.html`] : [])];
     const found = block(`@${name}_found`, file(context, candidates.map(token).join(' ')));
-    lines.push(...block(`route @${name}`, [...found, ...block(`route @${name}_found`, ['rewrite {file_match.relative}', 'vars private no'])]));
+    // The file found is private (or missing) by its own path, as tiny-serve judges a rewritten path: marked again.
+    const served = ['rewrite {file_match.relative}', `@${name}_private ${pathRegex(`${name}_private`, context.privateRegex)}`, 'vars private no', `vars @${name}_private private yes`];
+    lines.push(...block(`route @${name}`, [...found, ...block(`route @${name}_found`, served)]));
     earlier.push({ regex: regex.replace(/\(\?P<[A-Za-z_][A-Za-z0-9_]*>/g, '(?:'), negated });
   });
   return [...lines, ''];
@@ -241,6 +266,9 @@ export function serveStep(context: Context): string[] {
   return [...comment('A file: served with the type, caching and Vary tiny-serve gives it.'), ...block('@servable', servable(context)), ...block('route @servable', lines), ''];
 }
 
+/** The headers file_server gives a file that tiny-serve's 404 page has not: it answers no ranges, and its page has no validators. */
+const PAGE_NOT_FILE = ['header -Accept-Ranges', 'header -Etag', 'header -Last-Modified'];
+
 /** Nothing found: the proxy fallback, else the site's 404.html with status 404, else tiny-serve's own page. */
 export function notFoundStep(context: Context): string[] {
   const fallback = proxyFallback(context);
@@ -249,7 +277,7 @@ export function notFoundStep(context: Context): string[] {
   return [
     ...comment("Not found: the site's 404.html, else tiny-serve's page."),
     ...block('@has_404_page', file(context, '/404.html')),
-    ...block('route @has_404_page', ['rewrite * /404.html', ...PAGE_HEADERS, ...vary, ...block('file_server', ['disable_canonical_uris', 'status 404'])]),
+    ...block('route @has_404_page', ['rewrite * /404.html', ...PAGE_HEADERS, ...vary, ...PAGE_NOT_FILE, ...block('file_server', ['disable_canonical_uris', 'status 404'])]),
     ...block('route', [...builtInPage(404, vary)]),
   ];
 }

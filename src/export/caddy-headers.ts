@@ -6,7 +6,7 @@ import { parseHeaderFlag } from '../handler/response-headers.js';
 import type { HeaderRule } from '../types.js';
 import { patternRegex } from './regex.js';
 import type { Effective } from './site.js';
-import { block, comment, literal, regexLiteral, token } from './caddy-syntax.js';
+import { block, comment, literal, regexLiteral, token, verbatim } from './caddy-syntax.js';
 import { TOKEN_LIST } from './caddy-paths.js';
 import { builtInPage, oneLine, pathRegex, type Context } from './caddy-context.js';
 
@@ -95,7 +95,7 @@ export function authStep({ site }: Context): string[] {
   if (site.options.auth === undefined || site.passwordFile === undefined) return [];
   return [
     ...comment('--auth: the password file is readable by its owner only; let the user Caddy runs as read it.'),
-    ...block('basicauth bcrypt tiny-serve', [`import ${token(site.passwordFile)}`]),
+    ...block('basicauth bcrypt tiny-serve', [`import ${verbatim(site.passwordFile, 'the password file path')}`]),
     '',
   ];
 }

@@ -2,7 +2,7 @@
 // each a reverse_proxy that sends what tiny-serve's proxy sends and makes the target's Locations local.
 import { compileProxyRules } from '../features/proxy.js';
 import type { CompiledRule } from '../features/proxy-forward.js';
-import { block, comment, escapeBraces, literal, regexLiteral, token } from './caddy-syntax.js';
+import { block, comment, escapeBraces, literal, regexLiteral, regexToken, token } from './caddy-syntax.js';
 import { noteOnce, pathRegex, type Context } from './caddy-context.js';
 import { authStep, fixedHeaders, optionHeadersSet } from './caddy-headers.js';
 
@@ -49,7 +49,7 @@ export function proxyLines(context: Context, rule: CompiledRule): string[] {
   const settings = [
     ...(rule.keepHost ? [] : ['header_up Host {upstream_hostport}']),
     ...(context.site.options.auth === undefined ? [] : ['header_up -Authorization']),
-    `header_down Location ${token(`^${regexLiteral(rule.origin)}${path === '' ? '' : `(?:${regexLiteral(path)})?`}(/|$)`)} /`,
+    `header_down Location ${regexToken(`^${regexLiteral(rule.origin)}${path === '' ? '' : `(?:${regexLiteral(path)})?`}(/|$)`)} /`,
     ...block('transport http', [`response_header_timeout ${rule.timeoutMs / 1000}s`, ...(rule.protocol === 'https:' ? ['tls'] : []), ...(!rule.secure ? ['tls_insecure_skip_verify'] : [])]),
   ];
   return [...isolation, ...(path === '' ? [] : [`rewrite * ${token(`${escapeBraces(path)}{uri}`)}`]), ...block(`reverse_proxy ${token(rule.host)}`, settings)];

@@ -1,8 +1,9 @@
 // The Caddy writer: a site as one Caddyfile site block that Caddy 2.6+ serves as tiny-serve does.
 // Every step of tiny-serve's pipeline is a step of one `route` (which keeps the written order; a
 // `handle` block would sort its directives), and what Caddy cannot do alike is a note.
+import { UserError } from '../errors.js';
 import { effective, type Effective, type Site, type Written } from './site.js';
-import { block, comment, literal } from './caddy-syntax.js';
+import { EMPTY_PLACEHOLDER, ENV_OPEN, block, comment, envRefusal, literal, verbatim } from './caddy-syntax.js';
 import { privatePathRegex, scanLinks } from './caddy-paths.js';
 import { noteOnce, type Context } from './caddy-context.js';
 import { errorRoutes, methodSteps, optionHeaders, preflight, authStep } from './caddy-headers.js';
@@ -26,7 +27,8 @@ export function writeCaddy(site: Site): Written {
   const notes: string[] = [];
   const base = settings.base.slice(0, -1);
   const baseUrl = base.split('/').map(encodeURIComponent).join('/');
-  const context: Context = { site, settings, notes, base, baseUrl, privateRegex: privatePathRegex(hiddenExtras(site, settings, notes)) };
+  const hiddenPaths = hiddenExtras(site, settings, notes);
+  const context: Context = { site, settings, notes, base, baseUrl, privateRegex: privatePathRegex(hiddenPaths), hiddenPaths };
   const body = [
     ...serverLines(context),
     `root * ${literal(site.root)}`,
@@ -37,8 +39,21 @@ export function writeCaddy(site: Site): Written {
     ...errorRoutes(context),
   ];
   featureNotes(context);
-  const text = [...block(siteAddresses(context).join(', '), body), ''].join('\n');
+  const envNote = body.some((line) => line.includes(EMPTY_PLACEHOLDER))
+    ? comment(`\\{${EMPTY_PLACEHOLDER}$ below is a brace then a dollar sign, taken literally: Caddy replaces $NAME in braces with an environment variable anywhere in this file, and ${EMPTY_PLACEHOLDER} (the variable with no name) is empty.`)
+    : [];
+  const text = [...block(siteAddresses(context).join(', '), [...envNote, ...body]), ''].join('\n');
+  refuseEnvOpen(text);
   return { text, notes };
+}
+
+/**
+ * The last guard: no line of the text may hold `{$` (see caddy-syntax.ts), whatever wrote it. Every
+ * writer escapes it on its own, so this names the line when one did not.
+ */
+function refuseEnvOpen(text: string): void {
+  const line = text.split('\n').find((written) => written.includes(ENV_OPEN));
+  if (line !== undefined) throw new UserError(envRefusal('the line', line.trim()));
 }
 
 /** One line per listen address: `http://` without TLS (else Caddy would go for a certificate), any host (tiny-serve answers every Host). */
@@ -63,7 +78,8 @@ function serverLines({ site, notes }: Context): string[] {
       lines.push('tls internal');
     } else {
       if (site.tls.pass !== undefined) notes.push('an encrypted key (--ssl-pass): Caddy reads unencrypted PEM keys only; decrypt it for Caddy.');
-      lines.push(`tls ${literal(site.tls.cert)} ${literal(site.tls.key)}`);
+      // Caddy loads these files by their names as written: no placeholders to escape.
+      lines.push(`tls ${verbatim(site.tls.cert, 'the certificate path')} ${verbatim(site.tls.key, 'the key path')}`);
     }
   }
   if (site.tls !== undefined && !site.http2) notes.push('Caddy offers HTTP/2 over TLS (tiny-serve only with --http2); `servers { protocols h1 }` in the global options turns it off.');
@@ -141,4 +157,5 @@ function featureNotes(context: Context): void {
   if (settings.unlisted.length > 0) noteOnce(context, "unlisted names still show in Caddy's listings (they are served alike).");
   if (settings.renderSingle) noteOnce(context, "renderSingle is not written: a directory's only file is not served for it.");
   if (site.options.watch) noteOnce(context, '--watch: Caddy has no live reload.');
+  noteOnce(context, "a Range that no byte of the file satisfies gets Caddy's own 416 answer (plain text, with the file's validators), where tiny-serve answers its HTML page.");
 }
