@@ -81,7 +81,7 @@ describe('tiny-serve export: paths and comments the target reads back as written
       const result = await runCli(['export', 'caddy', SITE, '--watch-ignore', '{$', '-p', '8080', '--output', output]);
       expect(result.code).toBe(0);
       const text = readFileSync(output, 'utf8');
-      expect(text).toContain("--watch-ignore '{ $'");
+      expect(text).toContain("--watch-ignore '{\\$'");
       expect(text).not.toContain('{$');
       // What Caddy makes of it is the site block as written: the :8080 address survives the comment.
       const adapted = spawnSync('caddy', ['adapt', '--config', output, '--adapter', 'caddyfile'], { encoding: 'utf8', env: { ...process.env, HOME: work.dir } });

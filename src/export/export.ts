@@ -2,6 +2,7 @@
 // cannot express said twice (a comment in the text, a warning for stderr), and the password file for
 // --auth. Packed apart by build.mjs (only this command needs it), so its exports are async.
 import { writeCaddy } from './caddy.js';
+import { commentText } from './caddy-syntax.js';
 import { writeNginx } from './nginx.js';
 import { passwordFile } from './password-file.js';
 import type { ExportTarget, Site } from './site.js';
@@ -23,9 +24,9 @@ function header(target: ExportTarget, site: Site, notes: string[]): string {
     ...notes.map((note) => `Differs: ${note}`),
   ];
   // Caddy replaces `{$NAME}` with an environment variable in the whole file, comments included (a `{$`
-  // without its `}` would swallow the lines after it).
-  const comment = (line: string): string => (target === 'caddy' ? line.replace(/\{\$/g, '{ $') : line);
-  return lines.map((line) => `# ${comment(line.replace(/[\r\n]+/g, ' '))}\n`).join('');
+  // without its `}` would swallow the lines after it): its comments are written as the Caddy writer writes them.
+  const comment = (line: string): string => (target === 'caddy' ? commentText(line) : line.replace(/[\r\n]+/g, ' '));
+  return lines.map((line) => `# ${comment(line)}\n`).join('');
 }
 
 export async function exportSite(target: ExportTarget, site: Site): Promise<Exported> {

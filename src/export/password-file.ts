@@ -1,6 +1,7 @@
 // The password file an export with --auth writes beside its configuration: the user and a bcrypt
 // hash of the password (never the password), in the form each target reads.
 import bcrypt from 'bcryptjs';
+import { passwordFileUser } from './caddy-syntax.js';
 import type { ExportTarget } from './site.js';
 
 /** bcrypt's cost: 2^10 rounds, the common default (about 50 ms per check on this kind of machine). */
@@ -16,5 +17,5 @@ export function passwordFile(target: ExportTarget, credentials: string): string 
   const user = credentials.slice(0, colon);
   const hash = bcrypt.hashSync(credentials.slice(colon + 1), COST);
   if (target === 'nginx') return `${user}:${hash}\n`;
-  return `${user} ${Buffer.from(hash).toString('base64')}\n`;
+  return `${passwordFileUser(user)} ${Buffer.from(hash).toString('base64')}\n`;
 }
