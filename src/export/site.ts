@@ -7,6 +7,7 @@ import type { TlsFiles } from '../server/tls.js';
 import type { HandlerOptions } from '../types.js';
 import { typeFromName } from '../http/mime.js';
 import { CONFIG_FILE_NAMES } from '../handler/config-names.js';
+import { parseBase } from '../handler/base-path.js';
 
 /** The servers tiny-serve writes configuration for. */
 export type ExportTarget = 'nginx' | 'caddy';
@@ -76,7 +77,8 @@ export interface Effective {
 }
 
 export function effective(options: HandlerOptions): Effective {
-  const base = options.base === undefined || options.base === '/' ? '/' : `/${options.base.replace(/^\/+|\/+$/g, '')}/`;
+  // The handler's own normal form (`repo`, `/repo` → `/repo/`), as the server reads the option.
+  const base = options.base === undefined ? '/' : parseBase(options.base);
   const single = options.single === true ? 'index.html' : options.single || undefined;
   return {
     compress: options.compress ?? true,
